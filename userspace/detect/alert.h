@@ -1,0 +1,48 @@
+// An alert: what was seen, which trail matched, and the classification that
+// DESIGN.md "Alert JSON" derives from the trail's info and reference.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proto/address.h"
+
+namespace spoor::detect {
+
+struct Alert {
+    std::uint64_t timestamp_ns = 0;  // packet time, nanoseconds since the Unix epoch (UTC)
+    std::string in_iface;            // interface name; empty in replay without one
+    IpAddress src;
+    IpAddress dst;
+    std::uint16_t src_port = 0;  // TCP/UDP only
+    std::uint16_t dst_port = 0;
+    std::uint8_t ip_proto = 0;   // IPPROTO_* number
+    std::uint8_t icmp_type = 0;  // ICMP / ICMPv6 only
+    std::uint8_t icmp_code = 0;
+    std::string app_proto;  // "dns", "http", "tls"...; empty: not known, omitted
+
+    // The matched trail.
+    std::string trail_type;     // "IP", "IPORT", "CIDR", "DNS", ...
+    std::string trail;          // the indicator as listed: "1.2.3.4", "10.0.0.0/8", "1.2.3.4:80"
+    std::string info;           // "asyncrat (malware)"
+    std::string reference;      // "(static)"
+    std::string matched_field;  // "src_ip", "dest_ip", "dest_ip:dest_port", ...
+    std::string detector;       // "xdp", later "dns", "http", heuristics...
+
+    // Derived by classify(): DESIGN.md severity/category/signature rules.
+    int severity = 2;
+    std::string category;
+    std::uint32_t signature_id = 0;
+    std::string signature;
+};
+
+// Severity from info and reference, first rule that matches wins (DESIGN.md).
+int severity_for(const std::string& info, const std::string& reference);
+// 1 "A Network Trojan was detected", 2 "Potentially Bad Traffic", 3 "Detection of a Network Scan".
+const char* category_for(int severity);
+// 1,000,000,000 + FNV-1a-32("<TYPE>|<info>") mod 1,000,000,000.
+std::uint32_t signature_id_for(const std::string& trail_type, const std::string& info);
+// Fills severity, category, signature_id and signature ("SPOOR <TYPE> <info>").
+void classify(Alert& alert);
+
+}  // namespace spoor::detect

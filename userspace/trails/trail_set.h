@@ -1,0 +1,98 @@
+// The loaded trail set: every indicator, keyed by kind, pointing at a shared
+// record of info and reference. Built by load_trails(); read by the BPF map
+// builder (IP, CIDR, IP:port) and by later detection stages (names, URLs...).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proto/address.h"
+
+namespace spoor::trails {
+
+// Kinds of indicator a trail line can hold (DESIGN.md "Trail line rules").
+enum class IndicatorKind : std::uint8_t {
+    Ip,           // exact IPv4 / IPv6 address
+    IpPort,       // address and port, TCP or UDP
+    Cidr,         // true prefix (a /32 or /128 is stored as Ip)
+    Domain,       // exact name, matched with its parents
+    RegexDomain,  // domain-shaped line with regex characters
+    Url,          // URL or path, literal
+    UserAgent,    // ua:<text>
+    CertSha1,     // sha1:<hex>
+    Ja3,          // ja3:<hex>
+    Ja4,          // ja4:<fp>
+};
+inline constexpr std::size_t kIndicatorKinds = 10;
+const char* kind_name(IndicatorKind kind);  // "ip", "ipport", "cidr", "domain", ...
+
+// Where a trail came from, best first: on a conflict the better source keeps the info.
+enum class SourceRank : std::uint8_t {
+    Custom = 0,
+    StaticMalware = 1,
+    StaticMalicious = 2,
+    StaticSuspicious = 3,
+    StaticTop = 4,
+    Feed = 5,
+};
+
+// Shared by every indicator with the same info and reference.
+struct TrailRecord {
+    std::string info;       // e.g. "asyncrat (malware)"
+    std::string reference;  // e.g. "(static)", "(static) (+custom)"
+};
+
+struct Prefix {
+    IpAddress addr;  // masked to len
+    std::uint8_t len = 0;
+    auto operator<=>(const Prefix&) const = default;
+};
+struct PrefixHash {
+    std::size_t operator()(const Prefix& p) const noexcept;
+};
+
+struct IpPort {
+    IpAddress addr;
+    std::uint16_t port = 0;
+    auto operator<=>(const IpPort&) const = default;
+};
+struct IpPortHash {
+    std::size_t operator()(const IpPort& p) const noexcept;
+};
+
+class TrailSet {
+public:
+    // Indicator -> index into records().
+    std::unordered_map<IpAddress, std::uint32_t, IpAddressHash> ips;
+    std::unordered_map<Prefix, std::uint32_t, PrefixHash> cidrs;
+    std::unordered_map<IpPort, std::uint32_t, IpPortHash> ipports;
+    std::unordered_map<std::string, std::uint32_t> domains;        // lower-case, no trailing dot
+    std::unordered_map<std::string, std::uint32_t> regex_domains;  // pattern text as listed
+    std::unordered_map<std::string, std::uint32_t> urls;           // as normalised by the line rules
+    std::unordered_map<std::string, std::uint32_t> user_agents;
+    std::unordered_map<std::string, std::uint32_t> cert_sha1;
+    std::unordered_map<std::string, std::uint32_t> ja3;
+    std::unordered_map<std::string, std::uint32_t> ja4;
+
+    const std::vector<TrailRecord>& records() const { return records_; }
+    const TrailRecord& record(std::uint32_t id) const { return records_.at(id); }
+
+    std::size_t count(IndicatorKind kind) const;
+    std::size_t total() const;  // all indicators of all kinds
+
+    // Adds or merges one indicator (the loader's single entry point; also for tests).
+    // On a conflict the better rank keeps the info (a tie keeps the first added);
+    // the reference names every distinct source: "<winner ref> (+<other ref>)...".
+    void add(IndicatorKind kind, const std::string& key, const TrailRecord& record, SourceRank rank);
+    // `key` is the normalised indicator text: "1.2.3.4", "10.0.0.0/8", "1.2.3.4:80",
+    // "[2001:db8::1]:443", "evil.com", "evil.com/path", ...
+
+private:
+    std::vector<TrailRecord> records_;
+    // ... interning and per-indicator rank bookkeeping as the implementation needs.
+};
+
+}  // namespace spoor::trails
