@@ -1,0 +1,50 @@
+// The control socket: a unix stream socket (mode 0660, under /run/spoor/ by
+// default), one JSON request line in, one JSON response line out, per
+// connection. One daemon per socket: start-up refuses a socket another
+// daemon answers on, and replaces a stale one.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/unique_fd.h"
+
+namespace spoor::app {
+
+inline constexpr const char* kDefaultControlSocket = "/run/spoor/spoor.sock";
+
+class ControlServer {
+public:
+    // Answers a request object ({"command": "..."}) with a response object.
+    using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+
+    // Binds the socket; throws std::runtime_error naming the path when it is
+    // in use by a live daemon or cannot be created.
+    ControlServer(std::filesystem::path path, Handler handler);
+    ~ControlServer();  // stops the thread, removes the socket file
+    ControlServer(const ControlServer&) = delete;
+    ControlServer& operator=(const ControlServer&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    void serve();
+    void answer(int client);
+
+    std::filesystem::path path_;
+    Handler handler_;
+    UniqueFd listener_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// Sends {"command": command} to the daemon at `path` and returns its reply.
+// Throws std::runtime_error with a hint when no daemon answers.
+nlohmann::json control_request(const std::filesystem::path& path, const std::string& command);
+
+}  // namespace spoor::app

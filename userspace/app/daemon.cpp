@@ -1,0 +1,318 @@
+// `spoor run`: load trails, load and attach the BPF programs, and move
+// records from the ring through analysis to the outputs until a signal.
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "app/analyzer.h"
+#include "app/control.h"
+#include "app/options.h"
+#include "bpf/attach.h"
+#include "bpf/sensor_object.h"
+#include "bpf/trail_maps.h"
+#include "capture/ring_reader.h"
+#include "output/fanout.h"
+#include "trails/loader.h"
+
+namespace spoor::app {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reopen = 0;
+
+void on_stop_signal(int) {
+    g_stop = 1;
+}
+void on_hangup(int) {
+    g_reopen = 1;
+}
+
+void install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);  // a closed stdout pipe is a failed write, not a crash
+}
+
+bpf::XdpMode parse_xdp_mode(const std::string& text) {
+    if (text == "auto") return bpf::XdpMode::Auto;
+    if (text == "native") return bpf::XdpMode::Native;
+    if (text == "skb") return bpf::XdpMode::Skb;
+    throw std::invalid_argument("--xdp-mode must be auto, native or skb, not '" + text + "'");
+}
+
+bpf::AttachMethod parse_attach(const std::string& text) {
+    if (text == "link") return bpf::AttachMethod::Link;
+    if (text == "libxdp") return bpf::AttachMethod::Libxdp;
+    throw std::invalid_argument("--attach must be link or libxdp, not '" + text + "'");
+}
+
+struct Directions {
+    bool ingress = true;
+    bool egress = true;
+};
+
+// Host interfaces see their own outgoing traffic only on egress; a mirror port gets both
+// directions on ingress (DESIGN.md "Capture points").
+Directions parse_direction(const std::string& text, bool mirror) {
+    const std::string d = text.empty() ? (mirror ? "ingress" : "both") : text;
+    if (d == "both") return {true, true};
+    if (d == "ingress") return {true, false};
+    if (d == "egress") return {false, true};
+    throw std::invalid_argument("--direction must be ingress, egress or both, not '" + d + "'");
+}
+
+std::int64_t monotonic_to_realtime_offset() {
+    timespec mono{}, real{};
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_REALTIME, &real);
+    const auto ns = [](const timespec& t) {
+        return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+    };
+    return ns(real) - ns(mono);
+}
+
+std::string host_name() {
+    char buf[256] = {};
+    gethostname(buf, sizeof(buf) - 1);
+    return buf;
+}
+
+std::string mib(std::uint64_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+    return buf;
+}
+
+nlohmann::json trail_counts(const trails::TrailSet& set) {
+    nlohmann::json counts = nlohmann::json::object();
+    for (std::size_t k = 0; k < trails::kIndicatorKinds; ++k) {
+        const auto kind = static_cast<trails::IndicatorKind>(k);
+        counts[trails::kind_name(kind)] = set.count(kind);
+    }
+    counts["total"] = set.total();
+    return counts;
+}
+
+struct Interface {
+    std::string name;
+    int ifindex = 0;
+    std::optional<bpf::XdpAttachment> xdp;
+    std::optional<bpf::TcEgressAttachment> egress;
+};
+
+}  // namespace
+
+int run_daemon(const RunOptions& o) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto xdp_mode = parse_xdp_mode(o.xdp_mode);
+    const auto attach = parse_attach(o.attach);
+    const auto directions = parse_direction(o.direction, o.mirror);
+    if (o.mirror && directions.egress) {
+        throw std::invalid_argument("--mirror watches ingress only (a mirror port receives both "
+                                    "directions); drop --direction egress/both");
+    }
+    std::vector<std::string> names = o.interfaces;
+    if (names.empty()) {
+        names.push_back(bpf::default_route_interface());
+        spdlog::info("no -i given: watching the default-route interface {}", names.front());
+    }
+    if (names.size() > SPOOR_MAX_IFACES) {
+        throw std::invalid_argument("at most " + std::to_string(SPOOR_MAX_IFACES) +
+                                    " interfaces per daemon");
+    }
+    std::list<Interface> interfaces;  // attachments are not movable: a list never relocates
+    for (const auto& name : names) {
+        auto& itf = interfaces.emplace_back();
+        itf.name = name;
+        itf.ifindex = bpf::interface_index(name);
+    }
+
+    // Trails.
+    std::vector<std::filesystem::path> sources(o.trails.begin(), o.trails.end());
+    trails::LoadReport report;
+    auto trail_set = std::make_shared<trails::TrailSet>(trails::load_trails(sources, report));
+    constexpr std::size_t kShownMalformed = 20;
+    for (std::size_t i = 0; i < report.malformed.size() && i < kShownMalformed; ++i) {
+        const auto& m = report.malformed[i];
+        spdlog::warn("{}:{}: {}: {}", m.file, m.line, m.reason, m.text);
+    }
+    if (report.malformed.size() > kShownMalformed) {
+        spdlog::warn("... and {} more malformed trail lines", report.malformed.size() - kShownMalformed);
+    }
+    if (trail_set->total() == 0 && !o.allow_empty) {
+        throw std::runtime_error("no trails loaded from the given --trails sources; refusing to "
+                                 "watch with nothing to match (--allow-empty to start anyway)");
+    }
+
+    // Kernel side.
+    bpf::SensorConfig config;
+    config.snaplen = o.snaplen;
+    config.drop_after_inspect = o.mirror;
+    config.dedup_window_ns = static_cast<std::uint64_t>(o.dedup_window_s * 1e9);
+    bpf::SensorObject object(config);
+    bpf::TrailMaps trail_maps(object);
+    const auto generation = trail_maps.install(*trail_set);
+
+    // Outputs, analysis, ring.
+    output::Fanout fanout(o.queue_alerts);
+    if (!o.quiet) {
+        fanout.add(std::make_unique<output::StdoutOutput>());
+    }
+    if (!o.log_dir.empty()) {
+        fanout.add(std::make_unique<output::LogDirOutput>(o.log_dir));
+    }
+    std::map<std::uint32_t, std::string> iface_names;
+    for (const auto& itf : interfaces) {
+        iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
+    }
+    Analyzer analyzer(
+        trail_set, fanout, o.sensor_name.empty() ? host_name() : o.sensor_name,
+        [&iface_names](std::uint32_t ifindex) {
+            auto it = iface_names.find(ifindex);
+            return it == iface_names.end() ? std::to_string(ifindex) : it->second;
+        },
+        monotonic_to_realtime_offset());
+    BoundedQueue<capture::RecordBatch> record_queue(o.queue_records);
+    capture::RingStats ring_stats;
+    capture::RingReader reader(object.ring_fd(), record_queue, ring_stats);
+    std::thread analysis([&] {
+        using namespace std::chrono_literals;
+        while (!record_queue.closed_and_empty()) {
+            if (auto batch = record_queue.pop(200ms)) {
+                analyzer.process(*batch);
+            }
+        }
+    });
+
+    // Attach last: everything that consumes records is ready.
+    for (auto& itf : interfaces) {
+        if (bpf::remove_stale_program(itf.ifindex)) {
+            spdlog::warn("{}: removed a spoor XDP program left by an earlier run", itf.name);
+        }
+        if (directions.ingress) {
+            itf.xdp.emplace(object.xdp_prog_fd(), itf.ifindex, itf.name, xdp_mode, attach);
+        }
+        if (directions.egress) {
+            itf.egress.emplace(object.tc_prog_fd(), itf.ifindex, itf.name);
+        }
+    }
+
+    auto stats_json = [&] {
+        nlohmann::json kernel = nlohmann::json::object();
+        const auto counters = object.read_counters();
+        for (int i = 0; i < SPOOR_CNT_MAX; ++i) {
+            kernel[bpf::counter_name(i)] = counters[i];
+        }
+        nlohmann::json outputs = nlohmann::json::array();
+        for (const auto& s : fanout.stats()) {
+            outputs.push_back(
+                {{"name", s.name}, {"written", s.written}, {"dropped", s.dropped}, {"failed", s.failed}});
+        }
+        const auto& a = analyzer.stats();
+        return nlohmann::json{
+            {"kernel", kernel},
+            {"userspace",
+             {{"records", ring_stats.records.load()},
+              {"record_bytes", ring_stats.bytes.load()},
+              {"records_dropped", ring_stats.dropped.load()},
+              {"records_analysed", a.records.load()},
+              {"bad_records", a.bad_records.load()},
+              {"undecodable", a.undecodable.load()},
+              {"alerts", a.alerts.load()}}},
+            {"outputs", outputs}};
+    };
+    auto status_json = [&] {
+        nlohmann::json ifaces = nlohmann::json::array();
+        for (const auto& itf : interfaces) {
+            ifaces.push_back({{"name", itf.name},
+                              {"ifindex", itf.ifindex},
+                              {"xdp_mode", itf.xdp ? bpf::to_string(itf.xdp->mode()) : "none"},
+                              {"ingress", itf.xdp.has_value()},
+                              {"egress", itf.egress.has_value()}});
+        }
+        const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::steady_clock::now() - started);
+        return nlohmann::json{{"pid", ::getpid()},
+                              {"uptime_s", uptime.count()},
+                              {"interfaces", ifaces},
+                              {"mirror", o.mirror},
+                              {"attach", bpf::to_string(attach)},
+                              {"trails", trail_counts(*trail_set)},
+                              {"malformed_trail_lines", report.malformed.size()},
+                              {"generation", trail_maps.active_slot()},
+                              {"map_memory_bytes", object.map_memory_bytes() + generation.memory_bytes},
+                              {"log_dir", o.log_dir}};
+    };
+    ControlServer control(o.control_socket, [&](const nlohmann::json& request) -> nlohmann::json {
+        const auto command = request.value("command", "");
+        if (command == "stats") return stats_json();
+        if (command == "status") return status_json();
+        return {{"error", "unknown command '" + command + "' (known: stats, status)"}};
+    });
+
+    std::ostringstream summary;
+    summary << "watching";
+    for (const auto& itf : interfaces) {
+        summary << " " << itf.name << " (xdp " << (itf.xdp ? bpf::to_string(itf.xdp->mode()) : "off")
+                << ", " << (directions.ingress ? "ingress" : "")
+                << (directions.ingress && directions.egress ? "+" : "")
+                << (directions.egress ? "egress" : "") << ")";
+    }
+    summary << (o.mirror ? " mirror" : "") << " | trails " << trail_set->total() << " (ip "
+            << generation.exact4 + generation.exact6 << ", cidr "
+            << generation.prefix4 + generation.prefix6 << ", ipport " << generation.ipport
+            << ", domain " << trail_set->count(trails::IndicatorKind::Domain) << ", url "
+            << trail_set->count(trails::IndicatorKind::Url) << ", regex "
+            << trail_set->count(trails::IndicatorKind::RegexDomain) << ", other "
+            << trail_set->count(trails::IndicatorKind::UserAgent) +
+                   trail_set->count(trails::IndicatorKind::CertSha1) +
+                   trail_set->count(trails::IndicatorKind::Ja3) +
+                   trail_set->count(trails::IndicatorKind::Ja4)
+            << ") | malformed " << report.malformed.size() << " | maps "
+            << mib(object.map_memory_bytes() + generation.memory_bytes) << " | alerts ->"
+            << (o.quiet ? "" : " stdout") << (o.log_dir.empty() ? "" : " " + o.log_dir)
+            << " | control " << o.control_socket;
+    spdlog::info("{}", summary.str());
+
+    install_signal_handlers();
+    using namespace std::chrono_literals;
+    while (!g_stop) {
+        reader.poll(100ms);
+        if (g_reopen) {
+            g_reopen = 0;
+            fanout.request_reopen();
+            spdlog::info("SIGHUP: reopening alert files");
+        }
+    }
+
+    // Detach first so no new records arrive, then deliver everything already made.
+    spdlog::info("stopping: detaching and draining");
+    for (auto& itf : interfaces) {
+        itf.xdp.reset();
+        itf.egress.reset();
+    }
+    reader.poll(0ms);
+    record_queue.close();
+    analysis.join();
+    fanout.close();
+    spdlog::info("stopped: {} records, {} alerts", ring_stats.records.load(),
+                 analyzer.stats().alerts.load());
+    return 0;
+}
+
+}  // namespace spoor::app

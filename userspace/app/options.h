@@ -1,0 +1,30 @@
+// What `spoor run` is asked to do, from flags and the YAML config file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace spoor::app {
+
+struct RunOptions {
+    std::vector<std::string> interfaces;  // empty: the default-route interface
+    std::string xdp_mode = "auto";        // auto | native | skb
+    bool mirror = false;                  // SPAN/mirror port: drop after inspection
+    std::string direction;                // ingress | egress | both; empty: by --mirror
+    std::string attach = "link";          // link | libxdp
+    std::vector<std::string> trails = {"/var/lib/spoor/trails"};
+    bool allow_empty = false;
+    std::string log_dir = "/var/log/spoor";  // empty: no alert files
+    bool quiet = false;                      // no alerts on stdout
+    std::string control_socket = "/run/spoor/spoor.sock";
+    std::string sensor_name;  // empty: the host name
+    std::uint32_t snaplen = 2048;
+    double dedup_window_s = 60;
+    std::size_t queue_records = 256;  // analysis queue, in batches of records
+    std::size_t queue_alerts = 65536;  // per output
+};
+
+int run_daemon(const RunOptions& options);
+
+}  // namespace spoor::app

@@ -1,0 +1,201 @@
+#include "bpf/trail_maps.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "lib/filter.h"
+#include "spoor_bpf.skel.h"
+
+namespace spoor::bpf {
+namespace {
+
+using trails::IpPort;
+using trails::Prefix;
+
+// Key/value arrays for one inner map, filled then written in batches.
+template <typename Key>
+struct MapImage {
+    std::vector<Key> keys;
+    std::vector<spoor_trail_value> values;
+
+    void add(const Key& key, std::uint32_t trail_id, std::uint32_t prefix_len) {
+        keys.push_back(key);
+        values.push_back({trail_id, prefix_len});
+    }
+};
+
+template <typename Key>
+UniqueFd create_inner_map(const char* name, bpf_map_type type, const MapImage<Key>& image) {
+    LIBBPF_OPTS(bpf_map_create_opts, opts);
+    if (type == BPF_MAP_TYPE_LPM_TRIE) {
+        opts.map_flags = BPF_F_NO_PREALLOC;  // required by LPM tries; matches the template
+    }
+    // A map cannot have zero entries; an empty table is one unused slot.
+    const auto max_entries = static_cast<std::uint32_t>(std::max<std::size_t>(image.keys.size(), 1));
+    UniqueFd fd(bpf_map_create(type, name, sizeof(Key), sizeof(spoor_trail_value), max_entries,
+                               &opts));
+    if (!fd) {
+        throw std::runtime_error(std::string("cannot create map ") + name + ": " +
+                                 errno_text(-errno));
+    }
+    // Batches where the map type supports them (hash), element by element otherwise (LPM).
+    std::size_t done = 0;
+    constexpr std::size_t kBatch = 65536;
+    bool batch_ok = true;
+    while (done < image.keys.size() && batch_ok) {
+        auto count = static_cast<__u32>(std::min(kBatch, image.keys.size() - done));
+        if (bpf_map_update_batch(fd.get(), &image.keys[done], &image.values[done], &count,
+                                 nullptr) != 0) {
+            batch_ok = false;
+            break;
+        }
+        done += count;
+    }
+    for (; done < image.keys.size(); ++done) {
+        if (bpf_map_update_elem(fd.get(), &image.keys[done], &image.values[done], BPF_ANY) != 0) {
+            throw std::runtime_error(std::string("cannot fill map ") + name + ": " +
+                                     errno_text(-errno));
+        }
+    }
+    return fd;
+}
+
+// The prefilter bits of one generation: SPOOR_FILTER_KINDS regions of SPOOR_FILTER_WORDS.
+struct FilterImage {
+    std::vector<std::uint64_t> words =
+        std::vector<std::uint64_t>(SPOOR_FILTER_KINDS * SPOOR_FILTER_WORDS, 0);
+    std::uint32_t gen_flags = 0;
+
+    void set(std::uint32_t kind, std::uint32_t bucket) {
+        words[kind * SPOOR_FILTER_WORDS + (bucket >> 6)] |= 1ull << (bucket & 63);
+    }
+    void set_address(std::uint32_t kind, const IpAddress& addr) {
+        set(kind, spoor_filter_bucket(addr.bytes.data(), addr.family));
+    }
+    // Every bucket a prefix overlaps; IPv6 prefixes shorter than the hashed /48 cannot be
+    // expressed and make the classifier always consult the IPv6 LPM table.
+    void set_prefix(const Prefix& p) {
+        if (!p.addr.is_v4()) {
+            if (p.len < 48) {
+                gen_flags |= SPOOR_GEN_V6_SHORT_PREFIX;
+            } else {
+                set_address(SPOOR_FILTER_PREFIX, p.addr);
+            }
+            return;
+        }
+        const std::uint32_t first = spoor_filter_bucket(p.addr.bytes.data(), SPOOR_FAMILY_V4);
+        const std::uint32_t count = p.len >= SPOOR_FILTER_BUCKET_BITS
+                                        ? 1
+                                        : 1u << (SPOOR_FILTER_BUCKET_BITS - p.len);
+        for (std::uint32_t b = first; b < first + count; ++b) {
+            set(SPOOR_FILTER_PREFIX, b);
+        }
+    }
+};
+
+void write_filter(int fd, std::uint32_t slot, const FilterImage& image) {
+    std::vector<std::uint32_t> keys(image.words.size());
+    for (std::uint32_t i = 0; i < keys.size(); ++i) {
+        keys[i] = spoor_filter_index(slot, i / SPOOR_FILTER_WORDS, (i % SPOOR_FILTER_WORDS) << 6);
+    }
+    auto count = static_cast<__u32>(keys.size());
+    if (bpf_map_update_batch(fd, keys.data(), image.words.data(), &count, nullptr) != 0) {
+        throw std::runtime_error("cannot write the trail filter: " + errno_text(-errno));
+    }
+}
+
+void set_slot(bpf_map* outer, std::uint32_t slot, const UniqueFd& inner) {
+    const int inner_fd = inner.get();
+    if (bpf_map_update_elem(bpf_map__fd(outer), &slot, &inner_fd, BPF_ANY) != 0) {
+        throw std::runtime_error(std::string("cannot install map in ") + bpf_map__name(outer) +
+                                 ": " + errno_text(-errno));
+    }
+}
+
+}  // namespace
+
+std::uint32_t TrailMaps::active_slot() const {
+    return __atomic_load_n(&object_.skel().bss->spoor_rt.active_gen, __ATOMIC_ACQUIRE);
+}
+
+GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
+    GenerationStats stats;
+    // The very first install fills slot 0; later ones the slot not in use.
+    stats.slot = installed_once_ ? (active_slot() + 1) % SPOOR_GENERATIONS : 0;
+
+    MapImage<std::uint32_t> exact4;
+    MapImage<std::array<std::uint8_t, 16>> exact6;
+    MapImage<spoor_lpm4_key> lpm4;
+    MapImage<spoor_lpm6_key> lpm6;
+    MapImage<spoor_ipport_key> ipport;
+    FilterImage filter;
+
+    for (const auto& [addr, id] : trails.ips) {
+        if (addr.is_v4()) {
+            std::uint32_t key;
+            std::memcpy(&key, addr.bytes.data(), 4);
+            exact4.add(key, id, 32);
+        } else {
+            exact6.add(addr.bytes, id, 128);
+        }
+        filter.set_address(SPOOR_FILTER_EXACT, addr);
+    }
+    for (const auto& [ip_port, id] : trails.ipports) {
+        spoor_ipport_key key{};
+        std::memcpy(key.addr, ip_port.addr.bytes.data(), 16);
+        key.port = ip_port.port;
+        key.family = ip_port.addr.family;
+        ipport.add(key, id, ip_port.addr.bits());
+        filter.set_address(SPOOR_FILTER_EXACT, ip_port.addr);
+    }
+    for (const auto& [prefix, id] : trails.cidrs) {
+        if (prefix.addr.is_v4()) {
+            spoor_lpm4_key key{prefix.len, {}};
+            std::memcpy(key.addr, prefix.addr.bytes.data(), 4);
+            lpm4.add(key, id, prefix.len);
+        } else {
+            spoor_lpm6_key key{prefix.len, {}};
+            std::memcpy(key.addr, prefix.addr.bytes.data(), 16);
+            lpm6.add(key, id, prefix.len);
+        }
+        filter.set_prefix(prefix);
+    }
+
+    auto& skel = object_.skel();
+    const UniqueFd fd_exact4 = create_inner_map("spoor_exact4", BPF_MAP_TYPE_HASH, exact4);
+    const UniqueFd fd_exact6 = create_inner_map("spoor_exact6", BPF_MAP_TYPE_HASH, exact6);
+    const UniqueFd fd_lpm4 = create_inner_map("spoor_lpm4", BPF_MAP_TYPE_LPM_TRIE, lpm4);
+    const UniqueFd fd_lpm6 = create_inner_map("spoor_lpm6", BPF_MAP_TYPE_LPM_TRIE, lpm6);
+    const UniqueFd fd_ipport = create_inner_map("spoor_ipport", BPF_MAP_TYPE_HASH, ipport);
+    write_filter(bpf_map__fd(skel.maps.trail_filter), stats.slot, filter);
+    set_slot(skel.maps.trails_exact4, stats.slot, fd_exact4);
+    set_slot(skel.maps.trails_exact6, stats.slot, fd_exact6);
+    set_slot(skel.maps.trails_lpm4, stats.slot, fd_lpm4);
+    set_slot(skel.maps.trails_lpm6, stats.slot, fd_lpm6);
+    set_slot(skel.maps.trails_ipport, stats.slot, fd_ipport);
+
+    // Publish: flags of the new slot first, then the generation word.
+    __atomic_store_n(&skel.bss->spoor_rt.gen_flags[stats.slot], filter.gen_flags,
+                     __ATOMIC_RELEASE);
+    __atomic_store_n(&skel.bss->spoor_rt.active_gen, stats.slot, __ATOMIC_RELEASE);
+    installed_once_ = true;
+
+    stats.exact4 = exact4.keys.size();
+    stats.exact6 = exact6.keys.size();
+    stats.prefix4 = lpm4.keys.size();
+    stats.prefix6 = lpm6.keys.size();
+    stats.ipport = ipport.keys.size();
+    for (const auto* fd : {&fd_exact4, &fd_exact6, &fd_lpm4, &fd_lpm6, &fd_ipport}) {
+        stats.memory_bytes += map_memlock_bytes(fd->get());
+    }
+    return stats;
+}
+
+}  // namespace spoor::bpf

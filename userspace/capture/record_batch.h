@@ -1,0 +1,44 @@
+// Records moved from the ring consumer to analysis in batches: one
+// allocation and one queue operation per poll, not per record.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+namespace spoor::capture {
+
+class RecordBatch {
+public:
+    void append(const void* data, std::uint32_t size) {
+        const auto at = bytes_.size();
+        bytes_.resize(at + sizeof(size) + size);
+        std::memcpy(bytes_.data() + at, &size, sizeof(size));
+        std::memcpy(bytes_.data() + at + sizeof(size), data, size);
+        ++count_;
+    }
+
+    std::size_t count() const { return count_; }
+    std::size_t size_bytes() const { return bytes_.size(); }
+    bool empty() const { return count_ == 0; }
+
+    // Calls fn(std::span<const std::uint8_t>) for each record, in order.
+    template <typename Fn>
+    void for_each(Fn&& fn) const {
+        std::size_t at = 0;
+        while (at + sizeof(std::uint32_t) <= bytes_.size()) {
+            std::uint32_t size;
+            std::memcpy(&size, bytes_.data() + at, sizeof(size));
+            at += sizeof(size);
+            fn(std::span<const std::uint8_t>(bytes_.data() + at, size));
+            at += size;
+        }
+    }
+
+private:
+    std::vector<std::uint8_t> bytes_;
+    std::size_t count_ = 0;
+};
+
+}  // namespace spoor::capture
