@@ -136,12 +136,8 @@ class Sensor:
         return json.loads(out.stdout)
 
     def program_ids(self):
-        """IDs of the BPF programs this daemon holds (bpftool reports owning pids)."""
-        out = sh("bpftool", "-j", "prog", "show").stdout
-        pids = {self.proc.pid} | child_pids(self.proc.pid)
-        return {p["id"] for p in json.loads(out)
-                if p.get("name", "").startswith("spoor_")
-                and any(o.get("pid") in pids for o in p.get("pids", []))}
+        """IDs of the BPF programs this daemon loaded, as its status reports them."""
+        return set(self.query("status")["program_ids"].values())
 
     def alerts(self, settle=1.0):
         """Alerts printed so far, after the ring's poll interval has passed."""
@@ -156,15 +152,6 @@ class Sensor:
         self.stdout.close()
         self.stderr.close()
         return rc
-
-
-def child_pids(pid):
-    """`ip netns exec` execs, but be safe: include direct children too."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return {int(x) for x in f.read().split()}
-    except OSError:
-        return set()
 
 
 def programs_alive(ids):

@@ -252,6 +252,8 @@ int run_daemon(const RunOptions& o) {
                               {"interfaces", ifaces},
                               {"mirror", o.mirror},
                               {"attach", bpf::to_string(attach)},
+                              {"program_ids",
+                               {{"xdp", object.xdp_prog_id()}, {"tc_egress", object.tc_prog_id()}}},
                               {"trails", trail_counts(*trail_set)},
                               {"malformed_trail_lines", report.malformed.size()},
                               {"generation", trail_maps.active_slot()},

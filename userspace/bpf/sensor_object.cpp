@@ -111,6 +111,22 @@ int SensorObject::tc_prog_fd() const {
     return bpf_program__fd(skel_->progs.spoor_tc_egress);
 }
 
+namespace {
+std::uint32_t prog_id(int fd) {
+    bpf_prog_info info{};
+    __u32 len = sizeof(info);
+    return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+}  // namespace
+
+std::uint32_t SensorObject::xdp_prog_id() const {
+    return prog_id(xdp_prog_fd());
+}
+
+std::uint32_t SensorObject::tc_prog_id() const {
+    return prog_id(tc_prog_fd());
+}
+
 int SensorObject::ring_fd() const {
     return bpf_map__fd(skel_->maps.records);
 }

@@ -46,6 +46,9 @@ public:
     int xdp_prog_fd() const;
     int tc_prog_fd() const;
     int ring_fd() const;
+    // Kernel ids of the programs (for `bpftool prog show id N`).
+    std::uint32_t xdp_prog_id() const;
+    std::uint32_t tc_prog_id() const;
 
     // Kernel counters summed over CPUs, indexed by enum spoor_counter.
     std::vector<std::uint64_t> read_counters() const;

@@ -91,8 +91,27 @@ public:
     // "[2001:db8::1]:443", "evil.com", "evil.com/path", ...
 
 private:
+    // What a record was built from. The rank lives here rather than per indicator:
+    // records are interned by (info, reference, rank), so an indicator's rank is
+    // its record's, at no cost per indicator.
+    struct RecordSource {
+        SourceRank rank = SourceRank::Feed;
+        std::string own_reference;        // the winner's reference
+        std::vector<std::string> others;  // other references, in the order met
+    };
+
+    std::uint32_t intern(const std::string& info, const std::string& own_reference,
+                         std::vector<std::string> others, SourceRank rank);
+    std::uint32_t merge(std::uint32_t current, const TrailRecord& record, SourceRank rank);
+    template <typename Map, typename Key>
+    void upsert(Map& map, Key&& key, const TrailRecord& record, SourceRank rank);
+
     std::vector<TrailRecord> records_;
-    // ... interning and per-indicator rank bookkeeping as the implementation needs.
+    std::vector<RecordSource> sources_;                        // parallel to records_
+    std::unordered_map<std::string, std::uint32_t> interned_;  // info \0 reference \0 rank
+    // The loader adds runs of indicators with one record: remember the last one.
+    std::uint32_t last_id_ = 0;
+    bool has_last_ = false;
 };
 
 }  // namespace spoor::trails

@@ -1,0 +1,167 @@
+// XDP cost per packet with the full real trail set loaded, beside an
+// XDP_PASS-only program, both under BPF_PROG_TEST_RUN in the same run.
+//
+//   sudo build/bench/xdp_bench [--trails PATH]... [--repeat N] [--rounds R]
+//
+// Default trails: ../shared/data/maltrail/static-trails.tar.xz beside the repository.
+// Each figure is the median of R rounds of N repetitions (the kernel's own average).
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench_xdp_pass.skel.h"
+#include "bpf/sensor_object.h"
+#include "bpf/test_run.h"
+#include "bpf/trail_maps.h"
+#include "trails/loader.h"
+
+namespace {
+
+using Frame = std::vector<std::uint8_t>;
+
+// Ethernet + IPv4 + TCP (ACK, mid-flow) with `payload` bytes: not a candidate of any kind.
+Frame tcp_frame(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport,
+                std::size_t payload, std::uint8_t flags = 0x10) {
+    Frame f(14 + 20 + 20 + payload, 0);
+    f[12] = 0x08;
+    std::uint8_t* ip = f.data() + 14;
+    ip[0] = 0x45;
+    const auto total = static_cast<std::uint16_t>(20 + 20 + payload);
+    ip[2] = total >> 8;
+    ip[3] = total & 0xff;
+    ip[8] = 64;
+    ip[9] = 6;
+    auto a = spoor::IpAddress::parse(src);
+    auto b = spoor::IpAddress::parse(dst);
+    std::memcpy(ip + 12, a->bytes.data(), 4);
+    std::memcpy(ip + 16, b->bytes.data(), 4);
+    std::uint8_t* tcp = ip + 20;
+    tcp[0] = sport >> 8;
+    tcp[1] = sport & 0xff;
+    tcp[2] = dport >> 8;
+    tcp[3] = dport & 0xff;
+    tcp[12] = 5 << 4;
+    tcp[13] = flags;
+    return f;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double measure(const std::function<std::uint32_t()>& one_round, int rounds) {
+    std::vector<double> ns;
+    for (int r = 0; r < rounds; ++r) {
+        ns.push_back(one_round());
+    }
+    return median(ns);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::filesystem::path> sources;
+    std::uint32_t repeat = 1'000'000;
+    int rounds = 5;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--trails" && i + 1 < argc) {
+            sources.emplace_back(argv[++i]);
+        } else if (arg == "--repeat" && i + 1 < argc) {
+            repeat = static_cast<std::uint32_t>(std::stoul(argv[++i]));
+        } else if (arg == "--rounds" && i + 1 < argc) {
+            rounds = std::stoi(argv[++i]);
+        } else {
+            std::fprintf(stderr, "usage: xdp_bench [--trails PATH]... [--repeat N] [--rounds R]\n");
+            return 2;
+        }
+    }
+    if (sources.empty()) {
+        const auto repo = std::filesystem::path(SPOOR_SOURCE_DIR);
+        sources.push_back(repo / "../shared/data/maltrail/static-trails.tar.xz");
+    }
+
+    const auto t0 = std::chrono::steady_clock::now();
+    spoor::trails::LoadReport report;
+    const auto trails = spoor::trails::load_trails(sources, report);
+    const auto t1 = std::chrono::steady_clock::now();
+    spoor::bpf::SensorObject sensor({});
+    spoor::bpf::TrailMaps maps(sensor);
+    const auto gen = maps.install(trails);
+    const auto t2 = std::chrono::steady_clock::now();
+    const auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+    std::printf("trails: %zu indicators (ip %zu, cidr %zu, ipport %zu) loaded in %.2f s, "
+                "kernel tables built in %.2f s, %.1f MiB of maps\n",
+                trails.total(), gen.exact4 + gen.exact6, gen.prefix4 + gen.prefix6, gen.ipport,
+                secs(t0, t1), secs(t1, t2),
+                static_cast<double>(sensor.map_memory_bytes() + gen.memory_bytes) / (1 << 20));
+
+    // A listed address from the loaded set, so the hit path is real.
+    std::string listed;
+    for (const auto& [addr, id] : trails.ips) {
+        if (addr.is_v4()) {
+            listed = addr.to_string();
+            break;
+        }
+    }
+    if (listed.empty()) {
+        std::fprintf(stderr, "xdp_bench: no IPv4 trail in the given set\n");
+        return 1;
+    }
+
+    bench_xdp_pass* pass = bench_xdp_pass__open_and_load();
+    if (pass == nullptr) {
+        std::fprintf(stderr, "xdp_bench: cannot load the XDP_PASS program (root?)\n");
+        return 1;
+    }
+    const int pass_fd = bpf_program__fd(pass->progs.bench_xdp_pass);
+    auto run_pass = [&](const Frame& frame) {
+        return measure(
+            [&] {
+                LIBBPF_OPTS(bpf_test_run_opts, opts);
+                opts.data_in = frame.data();
+                opts.data_size_in = static_cast<__u32>(frame.size());
+                opts.repeat = repeat;
+                bpf_prog_test_run_opts(pass_fd, &opts);
+                return opts.duration;
+            },
+            rounds);
+    };
+    auto run_sensor = [&](const Frame& frame) {
+        return measure(
+            [&] {
+                return spoor::bpf::test_run(sensor, spoor::bpf::Hook::Xdp, frame, 0, repeat)
+                    .duration_ns;
+            },
+            rounds);
+    };
+
+    struct Case {
+        const char* name;
+        Frame frame;
+    };
+    const std::vector<Case> cases = {
+        {"miss, 64 B ACK", tcp_frame("10.10.1.10", "10.20.2.20", 40000, 443, 0)},
+        {"miss, 1400 B data", tcp_frame("10.10.1.10", "10.20.2.20", 40000, 443, 1346)},
+        {"hit (dest listed), deduplicated after the first",
+         tcp_frame("10.10.1.10", listed.c_str(), 40000, 443, 0)},
+    };
+    std::printf("%-50s %10s %10s %8s\n", "case", "ns/pkt", "pass ns", "ratio");
+    for (const auto& c : cases) {
+        const double base = run_pass(c.frame);
+        const double ns = run_sensor(c.frame);
+        std::printf("%-50s %10.1f %10.1f %7.2fx\n", c.name, ns, base, ns / base);
+    }
+    std::printf("(median of %d rounds x %u repetitions; BPF_PROG_TEST_RUN, XDP)\n", rounds, repeat);
+    bench_xdp_pass__destroy(pass);
+    return 0;
+}

@@ -1,0 +1,87 @@
+#include "detect/alert.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <string_view>
+
+namespace spoor::detect {
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    // ASCII only on purpose: the keywords are ASCII, and a locale-aware tolower
+    // would make classification depend on the environment.
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    });
+    return out;
+}
+
+bool contains_any(const std::string& haystack, std::initializer_list<std::string_view> needles) {
+    return std::any_of(needles.begin(), needles.end(), [&](std::string_view needle) {
+        return haystack.find(needle) != std::string::npos;
+    });
+}
+
+}  // namespace
+
+int severity_for(const std::string& info, const std::string& reference) {
+    // Plain substring matching, as DESIGN.md ("contains") and Maltrail do, so
+    // "mass scanners" and "(malware)" both match; the order below is the rule order.
+    const std::string ref = lower(reference);
+    // A merged reference names custom lists as "(+custom)", which is not "(custom)":
+    // only an indicator whose winning source is a custom list gets the custom severity.
+    if (ref.find("(custom)") != std::string::npos) {
+        return 1;
+    }
+    const std::string text = lower(info);
+    if (contains_any(text, {"potential malware site", "malware distribution"})) {
+        return 2;
+    }
+    if (contains_any(text, {"mass scanner"})) {
+        return 3;
+    }
+    if (contains_any(text, {"malware", "ransomware", "adversary"})) {
+        return 1;
+    }
+    if (contains_any(text,
+                     {"reputation", "attacker", "spammer", "compromised", "crawler", "scanning"})) {
+        return 3;
+    }
+    return 2;
+}
+
+const char* category_for(int severity) {
+    switch (severity) {
+        case 1:
+            return "A Network Trojan was detected";
+        case 3:
+            return "Detection of a Network Scan";
+        default:
+            return "Potentially Bad Traffic";
+    }
+}
+
+std::uint32_t signature_id_for(const std::string& trail_type, const std::string& info) {
+    std::uint32_t hash = 2166136261u;
+    const auto mix = [&hash](std::string_view bytes) {
+        for (const unsigned char c : bytes) {
+            hash ^= c;
+            hash *= 16777619u;
+        }
+    };
+    mix(trail_type);
+    mix("|");
+    mix(info);
+    return 1'000'000'000u + hash % 1'000'000'000u;
+}
+
+void classify(Alert& alert) {
+    alert.severity = severity_for(alert.info, alert.reference);
+    alert.category = category_for(alert.severity);
+    alert.signature_id = signature_id_for(alert.trail_type, alert.info);
+    alert.signature = "SPOOR " + alert.trail_type + " " + alert.info;
+}
+
+}  // namespace spoor::detect

@@ -1,0 +1,731 @@
+#include "trails/loader.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <system_error>
+
+#include "trails/keys.h"
+
+namespace spoor::trails {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kNotATrail = "not an address, CIDR, URL or domain";
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+char to_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && is_space(s.back())) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return to_lower(x) == to_lower(y);
+           });
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+bool iends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+void assign_lower(std::string& out, std::string_view text) {
+    out.resize(text.size());
+    std::transform(text.begin(), text.end(), out.begin(), to_lower);
+}
+
+// A comment starts at a '#' that opens the line or follows whitespace; a '#'
+// inside a token is data (URL fragments such as "webhook.site/#!/view/...").
+std::string_view strip_comment(std::string_view line) {
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '#' && (i == 0 || is_space(line[i - 1]))) {
+            return line.substr(0, i);
+        }
+    }
+    return line;
+}
+
+// Length of a leading "scheme://", 0 when there is none.
+std::size_t scheme_length(std::string_view s) {
+    const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (s.empty() || !is_alpha(s[0])) {
+        return 0;
+    }
+    std::size_t i = 1;
+    while (i < s.size() &&
+           (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-')) {
+        ++i;
+    }
+    return s.substr(i).starts_with("://") ? i + 3 : 0;
+}
+
+bool has_space(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), is_space);
+}
+
+bool has_regex_chars(std::string_view s) {
+    return s.find_first_of("[]*+()?\\") != std::string_view::npos;
+}
+
+// Labels of [a-z0-9_-], 1..63 long, 253 in all; an all-digit last label is a
+// mistyped address ("c91.196.152.28"), not a name.
+bool is_domain(std::string_view name) {
+    if (name.empty() || name.size() > 253) {
+        return false;
+    }
+    std::size_t start = 0;
+    bool all_digits = true;
+    for (std::size_t i = 0; i <= name.size(); ++i) {
+        if (i == name.size() || name[i] == '.') {
+            if (i == start || i - start > 63) {
+                return false;
+            }
+            start = i + 1;
+            if (i < name.size()) {
+                all_digits = true;
+            }
+            continue;
+        }
+        const char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_')) {
+            return false;
+        }
+        all_digits = all_digits && is_digit(c);
+    }
+    return !all_digits;
+}
+
+bool is_hex(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    });
+}
+
+struct TypedPrefix {
+    std::string_view prefix;
+    IndicatorKind kind;
+};
+constexpr std::array<TypedPrefix, 4> kTypedPrefixes{{
+    {"ua:", IndicatorKind::UserAgent},
+    {"sha1:", IndicatorKind::CertSha1},
+    {"ja3:", IndicatorKind::Ja3},
+    {"ja4:", IndicatorKind::Ja4},
+}};
+
+bool is_typed_kind(IndicatorKind kind) {
+    return std::any_of(kTypedPrefixes.begin(), kTypedPrefixes.end(),
+                       [kind](const TypedPrefix& t) { return t.kind == kind; });
+}
+
+// The value of a ua:/sha1:/ja3:/ja4: trail, which no shape rule could recognise.
+bool parse_typed(IndicatorKind kind, std::string_view value, ParsedLine& out, std::string& reason) {
+    value = trim(value);
+    out.kind = kind;
+    switch (kind) {
+        case IndicatorKind::UserAgent:
+            if (value.empty()) {
+                reason = "empty user agent";
+                return false;
+            }
+            // Case kept: UA trails are regex fragments where \A and \a differ.
+            out.key.assign(value);
+            return true;
+        case IndicatorKind::CertSha1: {
+            // Also accept the colon-separated form that certificate tools print.
+            out.key.clear();
+            for (const char c : value) {
+                if (c != ':') {
+                    out.key.push_back(to_lower(c));
+                }
+            }
+            if (out.key.size() != 40 || !is_hex(out.key)) {
+                reason = "bad sha1 (want 40 hex digits)";
+                return false;
+            }
+            return true;
+        }
+        case IndicatorKind::Ja3:
+            if (value.size() != 32 || !is_hex(value)) {
+                reason = "bad ja3 (want 32 hex digits)";
+                return false;
+            }
+            assign_lower(out.key, value);
+            return true;
+        case IndicatorKind::Ja4:
+            assign_lower(out.key, value);
+            if (out.key.empty() || !std::all_of(out.key.begin(), out.key.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == ',';
+                })) {
+                reason = "bad ja4 fingerprint";
+                return false;
+            }
+            return true;
+        default:
+            reason = "not a typed trail";
+            return false;
+    }
+}
+
+// The kind a trails.csv `type` column names: kind_name() spellings, plus
+// Maltrail's own names for the two that differ.
+std::optional<IndicatorKind> kind_from_name(std::string_view name) {
+    for (std::size_t k = 0; k < kIndicatorKinds; ++k) {
+        const auto kind = static_cast<IndicatorKind>(k);
+        if (iequals(name, kind_name(kind))) {
+            return kind;
+        }
+    }
+    if (iequals(name, "iport")) {
+        return IndicatorKind::IpPort;
+    }
+    if (iequals(name, "dns")) {
+        return IndicatorKind::Domain;
+    }
+    return std::nullopt;
+}
+
+// Calls fn(line) for each line of `content`, without its end-of-line bytes.
+template <typename Fn>
+void for_each_line(std::string_view content, Fn&& fn) {
+    // A UTF-8 byte order mark would otherwise glue itself to the first trail.
+    if (content.starts_with("\xEF\xBB\xBF")) {
+        content.remove_prefix(3);
+    }
+    while (!content.empty()) {
+        const auto end = content.find('\n');
+        std::string_view line = content.substr(0, end);
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        fn(line);
+        if (end == std::string_view::npos) {
+            break;
+        }
+        content.remove_prefix(end + 1);
+    }
+}
+
+// Splits one CSV row into `fields` (reused across rows) and returns how many it
+// holds: double-quoted fields may hold commas, "" is a quote. -1: a quote left open.
+int split_csv(std::string_view row, std::vector<std::string>& fields) {
+    std::size_t count = 0;
+    std::size_t i = 0;
+    while (true) {
+        if (fields.size() <= count) {
+            fields.emplace_back();
+        }
+        std::string& field = fields[count++];
+        field.clear();
+        while (i < row.size() && (row[i] == ' ' || row[i] == '\t')) {
+            ++i;
+        }
+        if (i < row.size() && row[i] == '"') {
+            ++i;
+            bool closed = false;
+            while (i < row.size()) {
+                if (row[i] == '"') {
+                    if (i + 1 < row.size() && row[i + 1] == '"') {
+                        field.push_back('"');
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    closed = true;
+                    break;
+                }
+                field.push_back(row[i++]);
+            }
+            if (!closed) {
+                return -1;
+            }
+            // Anything between the closing quote and the next comma is kept as written.
+            const auto comma = row.find(',', i);
+            field.append(trim(row.substr(i, comma - i)));
+            i = comma;
+        } else {
+            const auto comma = row.find(',', i);
+            field.assign(trim(row.substr(i, comma - i)));
+            i = comma;
+        }
+        if (i == std::string_view::npos) {
+            return static_cast<int>(count);
+        }
+        ++i;  // past the comma: another field follows, possibly empty
+    }
+}
+
+// The class folder ("malware", "malicious", "suspicious") nearest to the file
+// among `folders`, as the rank it gives.
+std::optional<SourceRank> class_rank(const fs::path& folders) {
+    std::optional<SourceRank> rank;
+    for (const auto& part : folders) {
+        const auto name = part.native();
+        if (name == "malware") {
+            rank = SourceRank::StaticMalware;
+        } else if (name == "malicious") {
+            rank = SourceRank::StaticMalicious;
+        } else if (name == "suspicious") {
+            rank = SourceRank::StaticSuspicious;
+        }
+    }
+    return rank;
+}
+
+const char* class_name(SourceRank rank) {
+    switch (rank) {
+        case SourceRank::StaticMalware:
+            return "malware";
+        case SourceRank::StaticMalicious:
+            return "malicious";
+        case SourceRank::StaticSuspicious:
+            return "suspicious";
+        default:
+            return nullptr;
+    }
+}
+
+// "malware/asyncrat.txt" -> "asyncrat (malware)", "mass_scanner.txt" -> "mass scanner".
+std::string info_for(const fs::path& file, std::optional<SourceRank> folder_class) {
+    std::string info = file.stem().string();
+    std::replace(info.begin(), info.end(), '_', ' ');
+    if (folder_class) {
+        info += " (";
+        info += class_name(*folder_class);
+        info += ')';
+    }
+    return info;
+}
+
+enum class ListFormat : std::uint8_t { Plain, Csv };
+
+std::optional<ListFormat> list_format(std::string_view name) {
+    if (iends_with(name, ".txt")) {
+        return ListFormat::Plain;
+    }
+    if (iends_with(name, ".csv")) {
+        return ListFormat::Csv;
+    }
+    return std::nullopt;
+}
+
+bool is_archive_name(std::string_view name) {
+    for (const std::string_view suffix :
+         {".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tar.zst", ".tar"}) {
+        if (iends_with(name, suffix)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+[[noreturn]] void fail(const fs::path& path, const std::string& cause) {
+    throw TrailLoadError("trail source " + path.string() + ": " + cause);
+}
+
+void read_file(const fs::path& path, std::string& content) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        fail(path, std::strerror(errno));
+    }
+    in.seekg(0, std::ios::end);
+    const auto size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size < 0) {
+        fail(path, "cannot determine its size");
+    }
+    content.resize(static_cast<std::size_t>(size));
+    if (!in.read(content.data(), size)) {
+        fail(path, "read error");
+    }
+}
+
+struct ArchiveFree {
+    void operator()(archive* a) const { archive_read_free(a); }
+};
+
+// One list file of a directory or archive, waiting to be read in path order.
+struct ListFile {
+    std::string sort_key;  // path below the source, '/'-separated
+    std::string name;      // as reported in malformed lines
+    ListFormat format = ListFormat::Plain;
+    std::optional<SourceRank> folder_class;
+    std::string content;  // archives only: read up front, since entries come unsorted
+};
+
+class Loader {
+  public:
+    explicit Loader(LoadReport& report) : report_(report) {}
+
+    void load_source(const fs::path& source);
+    TrailSet take() { return std::move(set_); }
+
+  private:
+    void load_directory(const fs::path& dir);
+    void load_archive(const fs::path& path);
+    // Reads a tree's files in path order; the tree is static when any file sits in a class folder.
+    void load_tree(std::vector<ListFile>& files, const fs::path* dir);
+    void load_plain(std::string_view content, const std::string& name, const TrailRecord& record,
+                    SourceRank rank);
+    void load_csv(std::string_view content, const std::string& name);
+    void malformed(const std::string& name, std::size_t line, std::string_view text,
+                   std::string_view reason);
+
+    LoadReport& report_;
+    TrailSet set_;
+    // Reused across lines so that parsing does not allocate per line.
+    ParsedLine parsed_{IndicatorKind::Ip, {}};
+    std::string reason_;
+    std::string buffer_;
+    std::vector<std::string> fields_;
+};
+
+void Loader::load_source(const fs::path& source) {
+    std::error_code ec;
+    const auto status = fs::status(source, ec);
+    if (status.type() == fs::file_type::not_found) {
+        fail(source, "no such file or directory");
+    }
+    if (ec) {
+        fail(source, ec.message());
+    }
+    const std::string name = source.filename().string();
+    if (fs::is_directory(status)) {
+        load_directory(source);
+    } else if (is_archive_name(name)) {
+        load_archive(source);
+    } else if (list_format(name) == ListFormat::Csv) {
+        read_file(source, buffer_);
+        load_csv(buffer_, source.string());
+    } else {
+        // A list named on its own is the operator's: custom, whatever its folder.
+        read_file(source, buffer_);
+        const TrailRecord record{info_for(source, class_rank(source.parent_path().filename())),
+                                 "(custom)"};
+        load_plain(buffer_, source.string(), record, SourceRank::Custom);
+    }
+}
+
+void Loader::load_directory(const fs::path& dir) {
+    // The folder's own name counts as a class folder too ("--trails static/malware").
+    const fs::path normal = dir.lexically_normal();
+    const fs::path own_name =
+        normal.has_filename() ? normal.filename() : normal.parent_path().filename();
+    std::vector<ListFile> files;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto format = list_format(it->path().filename().string());
+        std::error_code type_ec;  // a dangling link is no list, not a failed walk
+        if (!format || !it->is_regular_file(type_ec)) {
+            continue;
+        }
+        const fs::path relative = it->path().lexically_relative(dir);
+        files.push_back(ListFile{relative.generic_string(),
+                                 it->path().string(),
+                                 *format,
+                                 class_rank(own_name / relative.parent_path()),
+                                 {}});
+    }
+    if (ec) {
+        fail(dir, ec.message());
+    }
+    load_tree(files, &dir);
+}
+
+void Loader::load_archive(const fs::path& path) {
+    std::unique_ptr<archive, ArchiveFree> ar(archive_read_new());
+    if (!ar) {
+        fail(path, "out of memory");
+    }
+    archive_read_support_filter_all(ar.get());
+    archive_read_support_format_tar(ar.get());
+    if (archive_read_open_filename(ar.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
+        fail(path, archive_error_string(ar.get()));
+    }
+    // Entries are read into memory (about 50 MB for Maltrail's static set) because
+    // ranks depend on the whole tree and ties on the sorted order of paths.
+    std::vector<ListFile> files;
+    archive_entry* entry = nullptr;
+    while (true) {
+        const int rc = archive_read_next_header(ar.get(), &entry);
+        if (rc == ARCHIVE_EOF) {
+            break;
+        }
+        if (rc < ARCHIVE_WARN) {
+            fail(path, archive_error_string(ar.get()));
+        }
+        const char* entry_name = archive_entry_pathname(entry);
+        if (entry_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) {
+            continue;
+        }
+        const auto format = list_format(entry_name);
+        if (!format) {
+            continue;
+        }
+        const fs::path entry_path(entry_name);
+        ListFile file{entry_name,
+                      path.string() + ":" + entry_name,
+                      *format,
+                      class_rank(entry_path.parent_path()),
+                      {}};
+        if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0) {
+            file.content.reserve(static_cast<std::size_t>(archive_entry_size(entry)));
+        }
+        std::array<char, 1 << 16> chunk;
+        while (true) {
+            const la_ssize_t n = archive_read_data(ar.get(), chunk.data(), chunk.size());
+            if (n < 0) {
+                fail(path, std::string(entry_name) + ": " + archive_error_string(ar.get()));
+            }
+            if (n == 0) {
+                break;
+            }
+            file.content.append(chunk.data(), static_cast<std::size_t>(n));
+        }
+        files.push_back(std::move(file));
+    }
+    load_tree(files, nullptr);
+}
+
+void Loader::load_tree(std::vector<ListFile>& files, const fs::path* dir) {
+    std::sort(files.begin(), files.end(),
+              [](const ListFile& a, const ListFile& b) { return a.sort_key < b.sort_key; });
+    const bool is_static = std::any_of(
+        files.begin(), files.end(), [](const ListFile& f) { return f.folder_class.has_value(); });
+    for (auto& file : files) {
+        std::string_view content = file.content;
+        if (dir != nullptr) {
+            read_file(*dir / file.sort_key, buffer_);
+            content = buffer_;
+        }
+        if (file.format == ListFormat::Csv) {
+            load_csv(content, file.name);
+        } else {
+            const SourceRank rank =
+                file.folder_class.value_or(is_static ? SourceRank::StaticTop : SourceRank::Custom);
+            const TrailRecord record{info_for(file.sort_key, file.folder_class),
+                                     is_static ? "(static)" : "(custom)"};
+            load_plain(content, file.name, record, rank);
+        }
+        std::string().swap(file.content);  // give the memory back as the set grows
+    }
+}
+
+void Loader::load_plain(std::string_view content, const std::string& name,
+                        const TrailRecord& record, SourceRank rank) {
+    ++report_.files;
+    std::size_t line_no = 0;
+    for_each_line(content, [&](std::string_view line) {
+        ++line_no;
+        if (parse_trail_line(line, parsed_, reason_)) {
+            set_.add(parsed_.kind, parsed_.key, record, rank);
+            ++report_.lines;
+        } else if (!reason_.empty()) {
+            malformed(name, line_no, line, reason_);
+        }
+    });
+}
+
+void Loader::load_csv(std::string_view content, const std::string& name) {
+    ++report_.files;
+    std::size_t line_no = 0;
+    bool first_row = true;
+    TrailRecord record;
+    for_each_line(content, [&](std::string_view line) {
+        ++line_no;
+        const std::string_view row = trim(line);
+        if (row.empty() || row.starts_with('#')) {
+            return;
+        }
+        const int count = split_csv(row, fields_);
+        const bool header =
+            first_row && count >= 2 && iequals(fields_[0], "trail") && iequals(fields_[1], "info");
+        first_row = false;
+        if (header) {
+            return;
+        }
+        if (count < 0) {
+            malformed(name, line_no, line, "unterminated quote");
+            return;
+        }
+        if (count < 2) {
+            malformed(name, line_no, line, "expected trail,info[,reference[,type]]");
+            return;
+        }
+        if (fields_[1].empty()) {
+            malformed(name, line_no, line, "empty info");
+            return;
+        }
+        const std::string_view type = count >= 4 ? std::string_view(fields_[3]) : "";
+        bool ok = false;
+        if (type.empty()) {
+            ok = parse_trail_line(fields_[0], parsed_, reason_);
+        } else if (const auto kind = kind_from_name(type); !kind) {
+            reason_ = "unknown type '" + std::string(type) + "'";
+        } else if (is_typed_kind(*kind)) {
+            ok = parse_typed(*kind, fields_[0], parsed_, reason_);
+        } else {
+            // A shape type only confirms what the line rules find (a /32 is stored as an IP).
+            ok = parse_trail_line(fields_[0], parsed_, reason_);
+            const bool same = parsed_.kind == *kind ||
+                              (*kind == IndicatorKind::Cidr && parsed_.kind == IndicatorKind::Ip);
+            if (ok && !same) {
+                ok = false;
+                reason_ = std::string("not a ") + kind_name(*kind) + " trail";
+            }
+        }
+        if (!ok) {
+            malformed(name, line_no, line, reason_.empty() ? "empty trail" : reason_);
+            return;
+        }
+        record.info = fields_[1];
+        record.reference = count >= 3 ? fields_[2] : std::string();
+        SourceRank rank = SourceRank::Feed;
+        if (record.reference.find("(custom)") != std::string::npos) {
+            rank = SourceRank::Custom;
+        } else if (record.reference.find("(static)") != std::string::npos) {
+            rank = SourceRank::StaticTop;
+        }
+        set_.add(parsed_.kind, parsed_.key, record, rank);
+        ++report_.lines;
+    });
+}
+
+void Loader::malformed(const std::string& name, std::size_t line, std::string_view text,
+                       std::string_view reason) {
+    report_.malformed.push_back(
+        MalformedLine{name, line, std::string(trim(text)), std::string(reason)});
+}
+
+}  // namespace
+
+bool parse_trail_line(std::string_view line, ParsedLine& out, std::string& reason) {
+    reason.clear();
+    const std::string_view text = trim(strip_comment(line));
+    if (text.empty()) {
+        return false;
+    }
+    for (const auto& typed : kTypedPrefixes) {
+        if (istarts_with(text, typed.prefix)) {
+            return parse_typed(typed.kind, text.substr(typed.prefix.size()), out, reason);
+        }
+    }
+
+    if (const std::size_t scheme = scheme_length(text); scheme != 0) {
+        if (scheme == text.size()) {
+            reason = "URL without a host";
+            return false;
+        }
+        out.kind = IndicatorKind::Url;
+        assign_lower(out.key, text.substr(scheme));
+        // A bare "http://host" is the host's root page, as Maltrail reads it: a URL
+        // trail "host/", not a trail on the host itself.
+        const auto end = out.key.find_first_of("/?#");
+        if (end == std::string::npos) {
+            out.key.push_back('/');
+        } else if (out.key[end] != '/') {
+            out.key.insert(end, 1, '/');
+        }
+        return true;
+    }
+
+    assign_lower(out.key, text);
+    const std::string_view lower = out.key;
+    if (lower.find('/') != std::string_view::npos) {
+        Prefix prefix;
+        switch (keys::parse_prefix(lower, prefix)) {
+            case keys::Parse::Ok:
+                if (prefix.len == prefix.addr.bits()) {
+                    out.kind = IndicatorKind::Ip;
+                    out.key = prefix.addr.to_string();
+                } else {
+                    out.kind = IndicatorKind::Cidr;
+                    out.key = keys::prefix_text(prefix);
+                }
+                return true;
+            case keys::Parse::BadLength:
+                reason = "bad prefix length";
+                return false;
+            default:
+                out.kind = IndicatorKind::Url;  // kept literally
+                return true;
+        }
+    }
+    if (const auto addr = IpAddress::parse(lower)) {
+        out.kind = IndicatorKind::Ip;
+        out.key = addr->to_string();
+        return true;
+    }
+    if (lower.find(':') != std::string_view::npos) {
+        IpPort ip_port;
+        switch (keys::parse_ip_port(lower, ip_port)) {
+            case keys::Parse::Ok:
+                out.kind = IndicatorKind::IpPort;
+                out.key = keys::ip_port_text(ip_port);
+                return true;
+            case keys::Parse::BadPort:
+                reason = "bad port";
+                return false;
+            default:
+                break;  // "(?:a|b)\.com" still may be a regex domain
+        }
+    }
+    if (!has_space(text) && has_regex_chars(text)) {
+        out.kind = IndicatorKind::RegexDomain;
+        out.key.assign(text);  // the pattern as listed: "\D" and "\d" differ
+        return true;
+    }
+    // A leading dot names a whole zone (".cc" in suspicious/domain.txt); the set
+    // matches parents, so the zone itself is the key, as Maltrail strips it too.
+    if (out.key.ends_with('.')) {
+        out.key.pop_back();
+    }
+    if (out.key.starts_with('.')) {
+        out.key.erase(0, 1);
+    }
+    if (!is_domain(out.key)) {
+        reason = kNotATrail;
+        return false;
+    }
+    out.kind = IndicatorKind::Domain;
+    return true;
+}
+
+TrailSet load_trails(const std::vector<fs::path>& sources, LoadReport& report) {
+    Loader loader(report);
+    for (const auto& source : sources) {
+        loader.load_source(source);
+    }
+    return loader.take();
+}
+
+}  // namespace spoor::trails
