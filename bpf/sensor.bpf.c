@@ -33,11 +33,11 @@ static __always_inline __u64 spoor_wakeup_flag(void)
                : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void spoor_fill_header(struct spoor_record *rec,
+static __always_inline void spoor_fill_header(struct spoor_env *env, struct spoor_record *rec,
                                               const struct spoor_decision *d, __u32 ifindex,
                                               __u32 frame_len, __u8 direction, __u32 snap)
 {
-    rec->timestamp_ns = spoor_env_now(0);
+    rec->timestamp_ns = spoor_env_now(env);
     rec->ifindex = ifindex;
     rec->packet_len = frame_len;
     rec->reasons = d->reasons;
@@ -48,18 +48,19 @@ static __always_inline void spoor_fill_header(struct spoor_record *rec,
     rec->hits[SPOOR_SIDE_DST] = d->hits[SPOOR_SIDE_DST];
 }
 
-static __always_inline void spoor_submit(struct spoor_scratch *s, __u32 snap)
+static __always_inline void spoor_submit(struct spoor_env *env, struct spoor_scratch *s,
+                                         __u32 snap)
 {
     __u64 size = sizeof(struct spoor_record) + snap;
 
     if (size > sizeof(*s))
         return;
     if (bpf_ringbuf_output(&records, s, size, spoor_wakeup_flag())) {
-        spoor_env_count(0, SPOOR_CNT_RING_FULL, 1);
+        spoor_env_count(env, SPOOR_CNT_RING_FULL, 1);
         return;
     }
-    spoor_env_count(0, SPOOR_CNT_RECORDS, 1);
-    spoor_env_count(0, SPOOR_CNT_RECORD_BYTES, size);
+    spoor_env_count(env, SPOOR_CNT_RECORDS, 1);
+    spoor_env_count(env, SPOOR_CNT_RECORD_BYTES, size);
 }
 
 SEC("xdp")
@@ -68,12 +69,17 @@ int spoor_xdp(struct xdp_md *ctx)
     const __u8 *data = (const __u8 *)(long)ctx->data;
     const __u8 *data_end = (const __u8 *)(long)ctx->data_end;
     int verdict = spoor_cfg.drop_after_inspect ? XDP_DROP : XDP_PASS;
+    struct spoor_env env = {};
     struct spoor_decision d;
     struct spoor_scratch *s;
-    __u32 zero = 0, frame_len, snap;
+    __u32 zero = 0, snap;
+    /* Loaded without BPF_F_XDP_HAS_FRAGS: the frame is linear, all between data and data_end. */
+    __u32 frame_len = data_end - data;
 
-    frame_len = bpf_xdp_get_buff_len(ctx);
-    if (!spoor_classify(0, data, data_end, frame_len, &d))
+    env.counters = bpf_map_lookup_elem(&counters, &zero);
+    if (!env.counters)
+        return verdict;
+    if (!spoor_classify(&env, data, data_end, frame_len, &d))
         return verdict;
 
     s = bpf_map_lookup_elem(&scratch, &zero);
@@ -82,8 +88,8 @@ int spoor_xdp(struct xdp_md *ctx)
     snap = spoor_snap_len(d.copy_len);
     if (snap > 0 && bpf_xdp_load_bytes(ctx, 0, s->data, snap))
         snap = 0;
-    spoor_fill_header(&s->rec, &d, ctx->ingress_ifindex, frame_len, SPOOR_DIR_INGRESS, snap);
-    spoor_submit(s, snap);
+    spoor_fill_header(&env, &s->rec, &d, ctx->ingress_ifindex, frame_len, SPOOR_DIR_INGRESS, snap);
+    spoor_submit(&env, s, snap);
     return verdict;
 }
 
@@ -92,17 +98,21 @@ int spoor_tc_egress(struct __sk_buff *skb)
 {
     const __u8 *data = (const __u8 *)(long)skb->data;
     const __u8 *data_end = (const __u8 *)(long)skb->data_end;
+    struct spoor_env env = {};
     struct spoor_decision d;
     struct spoor_scratch *s;
     __u32 zero = 0, snap;
 
+    env.counters = bpf_map_lookup_elem(&counters, &zero);
+    if (!env.counters)
+        return TC_ACT_UNSPEC;
     /* Headers may sit in paged data on egress: make the first bytes linear. */
     if (data + 128 > data_end) {
         bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
         data = (const __u8 *)(long)skb->data;
         data_end = (const __u8 *)(long)skb->data_end;
     }
-    if (!spoor_classify(0, data, data_end, skb->len, &d))
+    if (!spoor_classify(&env, data, data_end, skb->len, &d))
         return TC_ACT_UNSPEC;
 
     s = bpf_map_lookup_elem(&scratch, &zero);
@@ -111,7 +121,7 @@ int spoor_tc_egress(struct __sk_buff *skb)
     snap = spoor_snap_len(d.copy_len);
     if (snap > 0 && bpf_skb_load_bytes(skb, 0, s->data, snap))
         snap = 0;
-    spoor_fill_header(&s->rec, &d, skb->ifindex, skb->len, SPOOR_DIR_EGRESS, snap);
-    spoor_submit(s, snap);
+    spoor_fill_header(&env, &s->rec, &d, skb->ifindex, skb->len, SPOOR_DIR_EGRESS, snap);
+    spoor_submit(&env, s, snap);
     return TC_ACT_UNSPEC;
 }

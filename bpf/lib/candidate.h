@@ -87,49 +87,49 @@ SPOOR_INLINE int spoor_is_dns(const struct spoor_packet *pkt)
            (pkt->sport == SPOOR_DNS_PORT || pkt->dport == SPOOR_DNS_PORT);
 }
 
-/*
- * Reasons that the payload alone decides. *followup is set when the HTTP
- * head or TLS record visibly continues in the next segment of this
- * direction: an HTTP head not ending in CRLFCRLF, a TLS record longer than
- * what this segment carries.
- */
-SPOOR_INLINE __u32 spoor_payload_reasons(const struct spoor_packet *pkt, const __u8 *data,
-                                         const __u8 *data_end, int *followup)
+/* The L4 payload as a packet pointer the verifier accepts, or 0 when there is none. */
+SPOOR_INLINE const __u8 *spoor_payload(const struct spoor_packet *pkt, const __u8 *data)
 {
-    const __u8 *p, *tail;
-    __u32 len = pkt->payload_len, off = pkt->payload_off;
+    __u32 off = pkt->payload_off;
 
-    *followup = 0;
-    if (!pkt->has_l4 || len == 0)
+    if (!pkt->has_l4 || pkt->payload_len == 0)
         return 0;
-    /* Bounds the verifier can add to a packet pointer (headers never reach this far). */
+    /* A bound the verifier can add to a packet pointer (headers never reach this far). */
     barrier_var(off);
     if (off > SPOOR_OFFSET_MAX)
         return 0;
-    p = data + off;
+    return data + off;
+}
 
-    if (pkt->proto == SPOOR_IPPROTO_TCP) {
-        if (spoor_is_http_start(p, data_end)) {
-            if (len < 4)
-                return SPOOR_REASON_HTTP;
-            len -= 4;
-            barrier_var(len);
-            if (len > SPOOR_OFFSET_MAX)
-                return SPOOR_REASON_HTTP;
-            tail = p + len;
-            if (tail + 4 > data_end)
-                return SPOOR_REASON_HTTP;
-            *followup = !(tail[0] == '\r' && tail[1] == '\n' && tail[2] == '\r' && tail[3] == '\n');
+/*
+ * HTTP or TLS starting in a TCP payload of `len` bytes at p. *followup is set
+ * when the head or record visibly continues in the next segment of this
+ * direction: an HTTP head not ending in CRLFCRLF, a TLS record longer than
+ * the segment.
+ */
+SPOOR_INLINE __u32 spoor_tcp_start_reasons(const __u8 *p, __u32 len, const __u8 *data_end,
+                                           int *followup)
+{
+    const __u8 *tail;
+
+    *followup = 0;
+    if (spoor_is_http_start(p, data_end)) {
+        if (len < 4)
             return SPOOR_REASON_HTTP;
-        }
-        if (spoor_is_tls_handshake(p, data_end)) {
-            *followup = spoor_tls_record_size(p) > len;
-            return SPOOR_REASON_TLS;
-        }
-        return 0;
+        len -= 4;
+        barrier_var(len);
+        if (len > SPOOR_OFFSET_MAX)
+            return SPOOR_REASON_HTTP;
+        tail = p + len;
+        if (tail + 4 > data_end)
+            return SPOOR_REASON_HTTP;
+        *followup = !(tail[0] == '\r' && tail[1] == '\n' && tail[2] == '\r' && tail[3] == '\n');
+        return SPOOR_REASON_HTTP;
     }
-    if (pkt->proto == SPOOR_IPPROTO_UDP && !spoor_is_dns(pkt) && spoor_is_quic_initial(p, data_end))
-        return SPOOR_REASON_QUIC;
+    if (spoor_is_tls_handshake(p, data_end)) {
+        *followup = spoor_tls_record_size(p) > len;
+        return SPOOR_REASON_TLS;
+    }
     return 0;
 }
 

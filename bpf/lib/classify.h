@@ -12,6 +12,7 @@
 #define SPOOR_CLASSIFY_H
 
 #include "candidate.h"
+#include "flow.h"
 
 struct spoor_decision {
     __u32 reasons;    /* enum spoor_reason bits; 0: nothing leaves the kernel */
@@ -37,9 +38,9 @@ SPOOR_INLINE void spoor_match_address(struct spoor_env *env, __u32 gen, const __
                                       struct spoor_hit *hit)
 {
     const struct spoor_trail_value *v;
-    __u32 bucket = spoor_filter_bucket(addr, family);
+    __u32 bits = spoor_env_filter_bits(env, gen, spoor_filter_bucket(addr, family));
 
-    if (spoor_env_filter(env, gen, SPOOR_FILTER_EXACT, bucket)) {
+    if (bits & SPOOR_FILTER_EXACT) {
         if (has_port) {
             v = spoor_env_lookup_ipport(env, gen, addr, family, port);
             if (v) {
@@ -53,48 +54,12 @@ SPOOR_INLINE void spoor_match_address(struct spoor_env *env, __u32 gen, const __
             return;
         }
     }
-    if (spoor_env_filter(env, gen, SPOOR_FILTER_PREFIX, bucket) ||
+    if ((bits & SPOOR_FILTER_PREFIX) ||
         (family == SPOOR_FAMILY_V6 && spoor_env_gen_flags(env, gen) & SPOOR_GEN_V6_SHORT_PREFIX)) {
         v = spoor_env_lookup_prefix(env, gen, addr, family);
         if (v)
             spoor_set_hit(hit, v, SPOOR_HIT_CIDR);
     }
-}
-
-/* Flow key with its endpoints ordered, so both directions of a flow map to one key. */
-SPOOR_INLINE void spoor_flow_key_folded(const struct spoor_packet *pkt, struct spoor_flow_key *key)
-{
-    __u64 s[2], t[2];
-    int swap;
-
-    /* Any total order will do; comparing native 64-bit words keeps the verifier's paths few. */
-    __builtin_memcpy(s, pkt->src, 16);
-    __builtin_memcpy(t, pkt->dst, 16);
-    if (s[0] != t[0])
-        swap = s[0] > t[0];
-    else if (s[1] != t[1])
-        swap = s[1] > t[1];
-    else
-        swap = pkt->sport > pkt->dport;
-    __builtin_memcpy(key->src, swap ? pkt->dst : pkt->src, 16);
-    __builtin_memcpy(key->dst, swap ? pkt->src : pkt->dst, 16);
-    key->sport = swap ? pkt->dport : pkt->sport;
-    key->dport = swap ? pkt->sport : pkt->dport;
-    key->proto = pkt->proto;
-    key->family = pkt->family;
-    key->pad = 0;
-}
-
-SPOOR_INLINE void spoor_flow_key_directional(const struct spoor_packet *pkt,
-                                             struct spoor_flow_key *key)
-{
-    __builtin_memcpy(key->src, pkt->src, 16);
-    __builtin_memcpy(key->dst, pkt->dst, 16);
-    key->sport = pkt->sport;
-    key->dport = pkt->dport;
-    key->proto = pkt->proto;
-    key->family = pkt->family;
-    key->pad = 0;
 }
 
 /* Indicator part of the dedup key: what matched, not where it sits in a table. */
@@ -120,33 +85,46 @@ SPOOR_INLINE void spoor_dedup_indicator(struct spoor_dedup_key *key, const struc
 
 /* Keep a hit only if this flow has not reported this indicator within the window. */
 SPOOR_INLINE int spoor_hit_is_new(struct spoor_env *env, const struct spoor_packet *pkt,
-                                  const struct spoor_hit *hit, const __u8 *addr, __u16 port,
-                                  __u64 now)
+                                  const struct spoor_hit *hit, const __u8 *addr, __u16 port)
 {
     struct spoor_dedup_key key;
 
     __builtin_memset(&key, 0, sizeof(key));
     spoor_flow_key_folded(pkt, &key.flow);
     spoor_dedup_indicator(&key, hit, addr, port);
-    return spoor_env_dedup_claim(env, &key, now);
+    return spoor_env_dedup_claim(env, &key, spoor_env_now(env));
 }
 
-/* TCP segments after an incomplete HTTP head or TLS record, bounded by SPOOR_FOLLOWUP_SEGMENTS. */
-SPOOR_INLINE __u32 spoor_followup_reason(struct spoor_env *env, const struct spoor_packet *pkt,
-                                         int start_incomplete)
+/*
+ * Follow-ups: a direct-mapped array of directional flows with segments still
+ * to forward. A flow that arms later takes a colliding slot over; the
+ * bounded cost of a collision is a follow-up segment not forwarded.
+ */
+SPOOR_INLINE void spoor_followup_arm(struct spoor_env *env, const struct spoor_packet *pkt)
 {
+    struct spoor_followup_slot *slot = spoor_env_followup_slot(env, spoor_followup_index(pkt));
+
+    if (!slot)
+        return;
+    spoor_flow_key_directional(pkt, &slot->key);
+    slot->remaining = SPOOR_FOLLOWUP_SEGMENTS;
+}
+
+SPOOR_INLINE int spoor_followup_take(struct spoor_env *env, const struct spoor_packet *pkt)
+{
+    struct spoor_followup_slot *slot = spoor_env_followup_slot(env, spoor_followup_index(pkt));
     struct spoor_flow_key key;
 
+    if (!slot || !slot->remaining)
+        return 0; /* the common case: one array load */
     spoor_flow_key_directional(pkt, &key);
-    if (start_incomplete) {
-        spoor_env_followup_arm(env, &key, SPOOR_FOLLOWUP_SEGMENTS);
+    if (!spoor_flow_key_equal(&slot->key, &key))
         return 0;
-    }
-    return spoor_env_followup_take(env, &key) ? SPOOR_REASON_FOLLOWUP : 0;
+    slot->remaining -= 1;
+    return 1;
 }
 
-SPOOR_INLINE int spoor_udp_triple_is_new(struct spoor_env *env, const struct spoor_packet *pkt,
-                                         __u64 now)
+SPOOR_INLINE int spoor_udp_triple_is_new(struct spoor_env *env, const struct spoor_packet *pkt)
 {
     struct spoor_udp_triple_key key;
 
@@ -155,7 +133,42 @@ SPOOR_INLINE int spoor_udp_triple_is_new(struct spoor_env *env, const struct spo
     key.dport = pkt->dport;
     key.family = pkt->family;
     key.pad = 0;
-    return spoor_env_udp_triple_claim(env, &key, now);
+    return spoor_env_udp_triple_claim(env, &key, spoor_env_now(env));
+}
+
+/*
+ * Why a packet is worth a record apart from trail hits (DESIGN.md "What
+ * leaves the kernel"). Ordered so that the common miss, a TCP segment in
+ * the middle of a flow, returns after a few compares and one array load.
+ */
+SPOOR_INLINE __u32 spoor_candidate_reasons(struct spoor_env *env, const struct spoor_packet *pkt,
+                                           const __u8 *data, const __u8 *data_end)
+{
+    __u32 reasons = spoor_is_dns(pkt) ? SPOOR_REASON_DNS : 0;
+    const __u8 *payload = spoor_payload(pkt, data);
+    __u32 start;
+    int followup;
+
+    if (pkt->proto == SPOOR_IPPROTO_TCP) {
+        if (spoor_is_tcp_flow_start(pkt))
+            reasons |= SPOOR_REASON_FLOW_START;
+        if (!payload || (reasons & SPOOR_REASON_DNS))
+            return reasons; /* DNS over TCP is selected whole */
+        start = spoor_tcp_start_reasons(payload, pkt->payload_len, data_end, &followup);
+        if (start) {
+            if (followup)
+                spoor_followup_arm(env, pkt);
+            return reasons | start;
+        }
+        return spoor_followup_take(env, pkt) ? reasons | SPOOR_REASON_FOLLOWUP : reasons;
+    }
+    if (pkt->proto == SPOOR_IPPROTO_UDP) {
+        if (spoor_udp_triple_is_new(env, pkt))
+            reasons |= SPOOR_REASON_FLOW_START;
+        if (payload && !(reasons & SPOOR_REASON_DNS) && spoor_is_quic_initial(payload, data_end))
+            reasons |= SPOOR_REASON_QUIC;
+    }
+    return reasons;
 }
 
 /* Reasons that need the payload in the record; a flow start alone is headers only. */
@@ -175,11 +188,14 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
                                   __u32 frame_len, struct spoor_decision *d)
 {
     struct spoor_packet pkt;
-    __u64 now;
     __u32 gen;
-    int status, has_port, followup = 0;
+    int status, has_port;
 
-    __builtin_memset(d, 0, sizeof(*d));
+    /* Field by field: a memset of the whole decision costs more on the miss path. */
+    d->reasons = 0;
+    d->copy_len = 0;
+    d->hits[SPOOR_SIDE_SRC] = (struct spoor_hit){0};
+    d->hits[SPOOR_SIDE_DST] = (struct spoor_hit){0};
     __builtin_memset(&pkt, 0, sizeof(pkt));
     spoor_env_count(env, SPOOR_CNT_PACKETS, 1);
     spoor_env_count(env, SPOOR_CNT_BYTES, frame_len);
@@ -196,7 +212,6 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
     if (pkt.fragment)
         spoor_env_count(env, SPOOR_CNT_FRAGMENTS, 1);
 
-    now = spoor_env_now(env);
     gen = spoor_env_generation(env);
     d->generation = gen;
 
@@ -209,7 +224,7 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
 
     if (d->hits[SPOOR_SIDE_SRC].kind) {
         spoor_env_count(env, SPOOR_CNT_HITS, 1);
-        if (spoor_hit_is_new(env, &pkt, &d->hits[SPOOR_SIDE_SRC], pkt.src, pkt.sport, now)) {
+        if (spoor_hit_is_new(env, &pkt, &d->hits[SPOOR_SIDE_SRC], pkt.src, pkt.sport)) {
             d->reasons |= SPOOR_REASON_HIT;
         } else {
             spoor_env_count(env, SPOOR_CNT_DEDUP_SUPPRESSED, 1);
@@ -218,7 +233,7 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
     }
     if (d->hits[SPOOR_SIDE_DST].kind) {
         spoor_env_count(env, SPOOR_CNT_HITS, 1);
-        if (spoor_hit_is_new(env, &pkt, &d->hits[SPOOR_SIDE_DST], pkt.dst, pkt.dport, now)) {
+        if (spoor_hit_is_new(env, &pkt, &d->hits[SPOOR_SIDE_DST], pkt.dst, pkt.dport)) {
             d->reasons |= SPOOR_REASON_HIT;
         } else {
             spoor_env_count(env, SPOOR_CNT_DEDUP_SUPPRESSED, 1);
@@ -226,20 +241,8 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
         }
     }
 
-    if (pkt.has_l4) {
-        if (spoor_is_dns(&pkt))
-            d->reasons |= SPOOR_REASON_DNS;
-        if (spoor_is_tcp_flow_start(&pkt))
-            d->reasons |= SPOOR_REASON_FLOW_START;
-        else if (pkt.proto == SPOOR_IPPROTO_UDP && spoor_udp_triple_is_new(env, &pkt, now))
-            d->reasons |= SPOOR_REASON_FLOW_START;
-        d->reasons |= spoor_payload_reasons(&pkt, data, data_end, &followup);
-        if (pkt.proto == SPOOR_IPPROTO_TCP && pkt.payload_len > 0 &&
-            !(d->reasons & (SPOOR_REASON_HTTP | SPOOR_REASON_TLS | SPOOR_REASON_DNS)))
-            d->reasons |= spoor_followup_reason(env, &pkt, 0);
-        else if (followup)
-            spoor_followup_reason(env, &pkt, 1);
-    }
+    if (pkt.has_l4)
+        d->reasons |= spoor_candidate_reasons(env, &pkt, data, data_end);
 
     if (!d->reasons)
         return 0;

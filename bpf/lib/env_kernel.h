@@ -12,10 +12,10 @@
 #define SPOOR_ENV_KERNEL_H
 
 #include "filter.h"
+#include "flow.h"
 
 #define SPOOR_DEDUP_ENTRIES 65536
 #define SPOOR_UDP_TRIPLE_ENTRIES 65536
-#define SPOOR_FOLLOWUP_ENTRIES 16384
 #define SPOOR_RING_BYTES (8u << 20)
 
 /*
@@ -96,18 +96,24 @@ struct {
     __type(value, __u64); /* packet time last seen */
 } udp_triples SEC(".maps");
 
+/*
+ * Follow-ups are looked up for every TCP data segment, so they live in a
+ * direct-mapped array (an inlined load) rather than a hash map: a slot holds
+ * one flow; a colliding flow that arms later takes the slot over.
+ */
 struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, SPOOR_FOLLOWUP_ENTRIES);
-    __type(key, struct spoor_flow_key);
-    __type(value, __u32); /* segments still to forward */
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, SPOOR_FOLLOWUP_SLOTS);
+    __type(key, __u32);
+    __type(value, struct spoor_followup_slot);
 } followups SEC(".maps");
 
+/* All counters of a CPU in one value: one lookup per packet, then plain adds. */
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, SPOOR_CNT_MAX);
+    __uint(max_entries, 1);
     __type(key, __u32);
-    __type(value, __u64);
+    __type(value, struct spoor_counters);
 } counters SEC(".maps");
 
 struct {
@@ -135,23 +141,27 @@ const volatile struct spoor_config spoor_cfg = {
     .wakeup_bytes = 256u << 10,
 };
 
+/* Per-packet state of the kernel environment. */
 struct spoor_env {
-    int unused;
+    struct spoor_counters *counters; /* this CPU's */
+    __u64 now;                       /* packet time, read on first use (0: not yet) */
 };
 
 SPOOR_INLINE void spoor_env_count(struct spoor_env *env, __u32 counter, __u64 value)
 {
-    __u64 *slot = bpf_map_lookup_elem(&counters, &counter);
-
-    if (slot)
-        *slot += value;
+    if (counter < SPOOR_CNT_MAX)
+        env->counters->c[counter] += value;
 }
 
+/* The clock costs a helper call: only packets that need a time (hits, UDP, records) read it. */
 SPOOR_INLINE __u64 spoor_env_now(struct spoor_env *env)
 {
-    __u64 t = spoor_rt.test_clock_ns;
+    if (!env->now) {
+        __u64 t = spoor_rt.test_clock_ns;
 
-    return t ? t : bpf_ktime_get_ns();
+        env->now = t ? t : bpf_ktime_get_ns();
+    }
+    return env->now;
 }
 
 SPOOR_INLINE __u32 spoor_env_generation(struct spoor_env *env)
@@ -164,12 +174,13 @@ SPOOR_INLINE __u32 spoor_env_gen_flags(struct spoor_env *env, __u32 gen)
     return spoor_rt.gen_flags[gen & (SPOOR_GENERATIONS - 1)];
 }
 
-SPOOR_INLINE int spoor_env_filter(struct spoor_env *env, __u32 gen, __u32 kind, __u32 bucket)
+/* The bucket's enum spoor_filter_bit bits. */
+SPOOR_INLINE __u32 spoor_env_filter_bits(struct spoor_env *env, __u32 gen, __u32 bucket)
 {
-    __u32 index = spoor_filter_index(gen, kind, bucket);
+    __u32 index = spoor_filter_index(gen, bucket);
     __u64 *word = bpf_map_lookup_elem(&trail_filter, &index);
 
-    return word && (*word >> (bucket & 63)) & 1;
+    return word ? (*word >> spoor_filter_shift(bucket)) & 3 : 0;
 }
 
 SPOOR_INLINE const struct spoor_trail_value *spoor_env_lookup_exact(struct spoor_env *env, __u32 gen,
@@ -255,23 +266,9 @@ SPOOR_INLINE int spoor_env_udp_triple_claim(struct spoor_env *env,
     return spoor_env_claim_window(&udp_triples, key, now);
 }
 
-SPOOR_INLINE void spoor_env_followup_arm(struct spoor_env *env, const struct spoor_flow_key *key,
-                                         __u32 segments)
+SPOOR_INLINE struct spoor_followup_slot *spoor_env_followup_slot(struct spoor_env *env, __u32 index)
 {
-    bpf_map_update_elem(&followups, key, &segments, BPF_ANY);
-}
-
-SPOOR_INLINE int spoor_env_followup_take(struct spoor_env *env, const struct spoor_flow_key *key)
-{
-    __u32 *left = bpf_map_lookup_elem(&followups, key);
-
-    if (!left)
-        return 0;
-    if (*left <= 1)
-        bpf_map_delete_elem(&followups, key);
-    else
-        *left -= 1;
-    return 1;
+    return bpf_map_lookup_elem(&followups, &index);
 }
 
 #endif /* SPOOR_ENV_KERNEL_H */

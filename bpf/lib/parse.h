@@ -60,14 +60,7 @@ struct spoor_packet {
     __u8 icmp_type;
     __u8 icmp_code;
     __u8 has_l4; /* 1: sport/dport (or ICMP type/code) and payload are valid */
-};
-
-SPOOR_INLINE void spoor_copy_addr(__u8 *dst, const __u8 *src, int len)
-{
-    SPOOR_UNROLL
-    for (int i = 0; i < 16; i++)
-        dst[i] = i < len ? src[i] : 0;
-}
+} __attribute__((aligned(8))); /* word loads of the addresses */
 
 /* L4 header at `l4` (offset l4_off), IP payload ends at offset ip_end_off. */
 SPOOR_INLINE int spoor_parse_l4(const __u8 *l4, const __u8 *data_end, __u32 l4_off,
@@ -130,8 +123,9 @@ SPOOR_INLINE int spoor_parse_ipv4(const __u8 *ip, const __u8 *data_end, __u32 l3
 
     pkt->family = SPOOR_FAMILY_V4;
     pkt->proto = ip[9];
-    spoor_copy_addr(pkt->src, ip + 12, 4);
-    spoor_copy_addr(pkt->dst, ip + 16, 4);
+    /* The rest of the 16-byte fields stays zero: the caller zeroed pkt. */
+    __builtin_memcpy(pkt->src, ip + 12, 4);
+    __builtin_memcpy(pkt->dst, ip + 16, 4);
 
     /* Fragment offset != 0: the L4 header is in the first fragment only. */
     if (spoor_load_be16(ip + 6) & 0x1fff) {
@@ -158,8 +152,8 @@ SPOOR_INLINE int spoor_parse_ipv6(const __u8 *ip, const __u8 *data_end, __u32 l3
         return SPOOR_PARSE_MALFORMED;
 
     pkt->family = SPOOR_FAMILY_V6;
-    spoor_copy_addr(pkt->src, ip + 8, 16);
-    spoor_copy_addr(pkt->dst, ip + 24, 16);
+    __builtin_memcpy(pkt->src, ip + 8, 16);
+    __builtin_memcpy(pkt->dst, ip + 24, 16);
     ip_end_off = l3_off + 40 + spoor_load_be16(ip + 4);
     if (ip_end_off > frame_len)
         ip_end_off = frame_len;

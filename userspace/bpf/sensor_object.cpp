@@ -133,13 +133,13 @@ int SensorObject::ring_fd() const {
 
 std::vector<std::uint64_t> SensorObject::read_counters() const {
     const int cpus = libbpf_num_possible_cpus();
+    std::vector<spoor_counters> per_cpu(cpus > 0 ? cpus : 1);
     std::vector<std::uint64_t> totals(SPOOR_CNT_MAX, 0);
-    std::vector<std::uint64_t> per_cpu(cpus > 0 ? cpus : 1);
-    const int fd = bpf_map__fd(skel_->maps.counters);
-    for (std::uint32_t i = 0; i < SPOOR_CNT_MAX; ++i) {
-        if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) == 0) {
-            for (auto v : per_cpu) {
-                totals[i] += v;
+    const std::uint32_t key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &key, per_cpu.data()) == 0) {
+        for (const auto& cpu : per_cpu) {
+            for (int i = 0; i < SPOOR_CNT_MAX; ++i) {
+                totals[i] += cpu.c[i];
             }
         }
     }

@@ -67,17 +67,16 @@ UniqueFd create_inner_map(const char* name, bpf_map_type type, const MapImage<Ke
     return fd;
 }
 
-// The prefilter bits of one generation: SPOOR_FILTER_KINDS regions of SPOOR_FILTER_WORDS.
+// The prefilter words of one generation (layout: bpf/lib/filter.h).
 struct FilterImage {
-    std::vector<std::uint64_t> words =
-        std::vector<std::uint64_t>(SPOOR_FILTER_KINDS * SPOOR_FILTER_WORDS, 0);
+    std::vector<std::uint64_t> words = std::vector<std::uint64_t>(SPOOR_FILTER_WORDS, 0);
     std::uint32_t gen_flags = 0;
 
-    void set(std::uint32_t kind, std::uint32_t bucket) {
-        words[kind * SPOOR_FILTER_WORDS + (bucket >> 6)] |= 1ull << (bucket & 63);
+    void set(std::uint32_t bit, std::uint32_t bucket) {
+        words[spoor_filter_index(0, bucket)] |= std::uint64_t{bit} << spoor_filter_shift(bucket);
     }
-    void set_address(std::uint32_t kind, const IpAddress& addr) {
-        set(kind, spoor_filter_bucket(addr.bytes.data(), addr.family));
+    void set_address(std::uint32_t bit, const IpAddress& addr) {
+        set(bit, spoor_filter_bucket(addr.bytes.data(), addr.family));
     }
     // Every bucket a prefix overlaps; IPv6 prefixes shorter than the hashed /48 cannot be
     // expressed and make the classifier always consult the IPv6 LPM table.
@@ -103,7 +102,7 @@ struct FilterImage {
 void write_filter(int fd, std::uint32_t slot, const FilterImage& image) {
     std::vector<std::uint32_t> keys(image.words.size());
     for (std::uint32_t i = 0; i < keys.size(); ++i) {
-        keys[i] = spoor_filter_index(slot, i / SPOOR_FILTER_WORDS, (i % SPOOR_FILTER_WORDS) << 6);
+        keys[i] = spoor_filter_index(slot, 0) + i;
     }
     auto count = static_cast<__u32>(keys.size());
     if (bpf_map_update_batch(fd, keys.data(), image.words.data(), &count, nullptr) != 0) {

@@ -18,19 +18,19 @@
 #define SPOOR_MAX_IFACES 16     /* interfaces one daemon may watch */
 
 /*
- * Prefilter: one bit per IPv4 /24 (IPv6 addresses are hashed on their first
- * 48 bits into the same space). A clear bit proves that no trail of that kind
- * can match the address, so the miss path costs one array load instead of
- * hash and LPM lookups. Two kinds (exact/IP:port, prefix) per generation.
+ * Prefilter: two bits per IPv4 /24 (IPv6 addresses are hashed on their first
+ * 48 bits into the same space): "an exact or IP:port trail lies here" and "a
+ * CIDR trail overlaps here". Clear bits prove a miss, so the miss path costs
+ * one array load per address instead of hash and LPM lookups. Both bits of a
+ * bucket sit in the same u64 word: one load answers both questions.
  */
 #define SPOOR_FILTER_BUCKET_BITS 24
-#define SPOOR_FILTER_WORDS (1u << (SPOOR_FILTER_BUCKET_BITS - 6)) /* u64 words per kind */
-enum spoor_filter_kind {
-    SPOOR_FILTER_EXACT = 0,  /* exact address or IP:port trails in this bucket */
-    SPOOR_FILTER_PREFIX = 1, /* a CIDR trail overlaps this bucket */
-    SPOOR_FILTER_KINDS = 2,
+#define SPOOR_FILTER_WORDS (1u << (SPOOR_FILTER_BUCKET_BITS - 5)) /* per generation, 32 buckets a word */
+enum spoor_filter_bit {
+    SPOOR_FILTER_EXACT = 1u << 0,  /* exact address or IP:port trails in this bucket */
+    SPOOR_FILTER_PREFIX = 1u << 1, /* a CIDR trail overlaps this bucket */
 };
-#define SPOOR_FILTER_ENTRIES (SPOOR_GENERATIONS * SPOOR_FILTER_KINDS * SPOOR_FILTER_WORDS)
+#define SPOOR_FILTER_ENTRIES (SPOOR_GENERATIONS * SPOOR_FILTER_WORDS)
 
 /* Per-generation flags (spoor_runtime.gen_flags). */
 enum spoor_gen_flag {
@@ -92,7 +92,7 @@ struct spoor_record {
     struct spoor_hit hits[SPOOR_SIDES]; /* indexed by enum spoor_side */
 };
 
-/* --- counters (per-CPU array, summed by userspace) ----------------------- */
+/* --- counters (one per-CPU struct, summed by userspace) ------------------- */
 
 enum spoor_counter {
     SPOOR_CNT_PACKETS = 0,
@@ -113,6 +113,10 @@ enum spoor_counter {
     SPOOR_CNT_DEDUP_SUPPRESSED, /* hits already reported for this flow and indicator */
     SPOOR_CNT_RING_FULL,        /* records lost: ring buffer reservation failed */
     SPOOR_CNT_MAX,
+};
+
+struct spoor_counters {
+    __u64 c[SPOOR_CNT_MAX];
 };
 
 /* --- map keys and values ------------------------------------------------ */
@@ -175,6 +179,13 @@ struct spoor_udp_triple_key {
 
 /* Segments still to forward after an HTTP head or TLS record that did not fit. */
 #define SPOOR_FOLLOWUP_SEGMENTS 8
+#define SPOOR_FOLLOWUP_SLOTS 16384 /* power of two */
+
+struct spoor_followup_slot {
+    struct spoor_flow_key key;
+    __u32 remaining;
+    __u32 pad;
+};
 
 /* --- runtime globals (.bss, written by userspace through the skeleton) --- */
 

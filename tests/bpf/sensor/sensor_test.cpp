@@ -168,6 +168,9 @@ TEST_CASE("candidates: DNS, flow starts, HTTP, TLS, QUIC") {
     out = f.run(udp("10.1.0.1", 50000, "10.1.0.2", 443, initial));
     CHECK((out.only_record().header.reasons & SPOOR_REASON_QUIC));
     CHECK(out.counter(SPOOR_CNT_REASON_QUIC) == 1);
+    // A DNS datagram that happens to look like QUIC is DNS.
+    out = f.run(udp("10.1.0.1", 50001, "10.1.0.2", 53, initial));
+    CHECK(out.only_record().header.reasons == (SPOOR_REASON_DNS | SPOOR_REASON_FLOW_START));
 }
 
 TEST_CASE("UDP: the first datagram of a new source/destination/port triple") {

