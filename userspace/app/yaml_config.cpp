@@ -48,6 +48,7 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
     }
     for (const auto& entry : root) {
         CLI::ConfigItem item;
+        item.parents = {subcommand_};
         item.name = entry.first.as<std::string>();
         const YAML::Node& value = entry.second;
         const auto where = " (line " + std::to_string(value.Mark().line + 1) + ")";

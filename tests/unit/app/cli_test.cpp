@@ -1,0 +1,106 @@
+// The command line as users type it, and the YAML config file feeding the same options.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "app/cli.h"
+#include "support/test_support.h"
+
+using spoor::app::CommandLine;
+using spoor::test::TempDir;
+
+namespace {
+
+// Parses `args` (without the program name) into `values`.
+void parse(CommandLine& values, std::vector<std::string> args) {
+    auto cli = spoor::app::make_cli(values);
+    args.insert(args.begin(), "spoor");
+    std::vector<char*> argv;
+    for (auto& a : args) {
+        argv.push_back(a.data());
+    }
+    cli->parse(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+TEST_CASE("run flags") {
+    CommandLine v;
+    parse(v, {"run", "-i", "eth1", "-i", "eth2", "--mirror", "--xdp-mode", "skb", "--trails",
+              "/a", "--trails", "/b", "--log-dir", "", "--snaplen", "256", "--dedup-window", "5"});
+    CHECK(v.run.interfaces == std::vector<std::string>{"eth1", "eth2"});
+    CHECK(v.run.mirror);
+    CHECK(v.run.xdp_mode == "skb");
+    CHECK(v.run.trails == std::vector<std::string>{"/a", "/b"});
+    CHECK(v.run.log_dir.empty());
+    CHECK(v.run.snaplen == 256);
+    CHECK(v.run.dedup_window_s == 5);
+}
+
+TEST_CASE("defaults an operator relies on") {
+    CommandLine v;
+    parse(v, {"run"});
+    CHECK(v.run.interfaces.empty());  // the default-route interface
+    CHECK(v.run.xdp_mode == "auto");
+    CHECK(v.run.attach == "link");
+    CHECK(v.run.trails == std::vector<std::string>{"/var/lib/spoor/trails"});
+    CHECK(v.run.log_dir == "/var/log/spoor");
+    CHECK(v.run.snaplen == 2048);
+    CHECK(v.run.dedup_window_s == 60);
+}
+
+TEST_CASE("bad values are refused by name") {
+    CommandLine v;
+    CHECK_THROWS_AS(parse(v, {"run", "--xdp-mode", "fast"}), CLI::ValidationError);
+    CHECK_THROWS_AS(parse(v, {"run", "--snaplen", "10"}), CLI::ValidationError);
+    CHECK_THROWS_AS(parse(v, {"run", "--direction", "sideways"}), CLI::ValidationError);
+    CHECK_THROWS_AS(parse(v, {"run", "--config", "/nonexistent.yaml"}), CLI::ValidationError);
+}
+
+TEST_CASE("every flag has a key in the YAML config; flags on the command line win") {
+    TempDir dir;
+    const auto config = dir.write("spoor.yaml",
+                                  "interface: [eth0, eth1]\n"
+                                  "xdp-mode: native\n"
+                                  "mirror: true\n"
+                                  "trails:\n  - /var/lib/spoor/trails\n  - /etc/spoor/custom.txt\n"
+                                  "log-dir: /srv/alerts\n"
+                                  "sensor-name: branch-office\n"
+                                  "dedup-window: 30\n");
+    CommandLine v;
+    parse(v, {"run", "--config", config.string(), "--log-dir", "/tmp/override"});
+    CHECK(v.run.interfaces == std::vector<std::string>{"eth0", "eth1"});
+    CHECK(v.run.xdp_mode == "native");
+    CHECK(v.run.mirror);
+    CHECK(v.run.trails == std::vector<std::string>{"/var/lib/spoor/trails", "/etc/spoor/custom.txt"});
+    CHECK(v.run.log_dir == "/tmp/override");
+    CHECK(v.run.sensor_name == "branch-office");
+    CHECK(v.run.dedup_window_s == 30);
+}
+
+TEST_CASE("a misspelt key, a bad value and broken YAML in the config are errors") {
+    TempDir dir;
+    CommandLine v;
+    CHECK_THROWS_AS(parse(v, {"run", "--config", dir.write("a.yaml", "log_dir: /x\n").string()}),
+                    CLI::ConfigError);
+    CHECK_THROWS_AS(parse(v, {"run", "--config", dir.write("b.yaml", "xdp-mode: fast\n").string()}),
+                    CLI::ValidationError);
+    try {
+        parse(v, {"run", "--config", dir.write("c.yaml", "interface: [eth0\n").string()});
+        FAIL("broken YAML accepted");
+    } catch (const CLI::ConversionError& e) {
+        CHECK(std::string(e.what()).find("line") != std::string::npos);
+    }
+    CHECK_THROWS_AS(parse(v, {"run", "--config", dir.write("d.yaml", "- eth0\n").string()}),
+                    CLI::ConversionError);
+}
+
+TEST_CASE("client commands") {
+    CommandLine v;
+    parse(v, {"stats", "--json", "--control-socket", "/tmp/s.sock"});
+    CHECK(v.client.json);
+    CHECK(v.client.socket == "/tmp/s.sock");
+    CommandLine d;
+    parse(d, {"status"});
+    CHECK(d.client.socket == "/run/spoor/spoor.sock");
+}

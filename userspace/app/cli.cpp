@@ -1,0 +1,96 @@
+#include "app/cli.h"
+
+#include "app/control.h"
+#include "app/yaml_config.h"
+#include "spoor/abi.h"
+
+namespace spoor::app {
+namespace {
+
+void add_run(CLI::App& cli, RunOptions& o) {
+    auto* run = cli.add_subcommand(
+        "run", "Attach to interfaces and write an alert for every trail hit (needs root)");
+    // --config belongs to the top level (CLI11 reads config files there); let it follow `run`.
+    run->fallthrough();
+    run->footer(
+        "Examples:\n"
+        "  spoor run                                  default-route interface, default trails\n"
+        "  spoor run -i eth1 --trails /etc/spoor/my-list.txt\n"
+        "  spoor run -i span0 --mirror                mirror/SPAN port: both directions arrive "
+        "as ingress\n"
+        "  spoor run --config /etc/spoor/spoor.yaml   flags from a YAML file\n"
+        "Every flag is also a key of the YAML --config file (flags given here win), e.g.\n"
+        "  interface: [eth0]\n  trails: [/var/lib/spoor/trails, /etc/spoor/custom.txt]\n"
+        "  log-dir: /var/log/spoor\n");
+    run->add_option("-i,--interface", o.interfaces,
+                    "Interface to watch, repeatable (default: the default-route interface)");
+    run->add_option("--xdp-mode", o.xdp_mode,
+                    "auto tries native XDP and falls back to generic (skb) mode")
+        ->check(CLI::IsMember({"auto", "native", "skb"}))
+        ->capture_default_str();
+    run->add_flag("--mirror", o.mirror,
+                  "The interface is a mirror/SPAN port: inspect ingress (both directions arrive "
+                  "there) and drop after inspection");
+    run->add_option("--direction", o.direction,
+                    "ingress, egress or both (default: both on a host interface, ingress with "
+                    "--mirror)")
+        ->check(CLI::IsMember({"ingress", "egress", "both"}));
+    run->add_option("--attach", o.attach,
+                    "link: bpf_link, detached when spoor exits (even on kill -9); libxdp: share "
+                    "the interface through libxdp's dispatcher where the kernel supports it")
+        ->check(CLI::IsMember({"link", "libxdp"}))
+        ->capture_default_str();
+    run->add_option("--trails", o.trails,
+                    "Trail source, repeatable: Maltrail static folder, .tar.xz/.tar.gz of one, "
+                    "trails.csv or a plain list")
+        ->capture_default_str();
+    run->add_flag("--allow-empty", o.allow_empty, "Start even when no trail was loaded");
+    run->add_option("--log-dir", o.log_dir,
+                    "Append alerts to DIR/eve-YYYY-MM-DD.json ('' for none)")
+        ->capture_default_str();
+    run->add_flag("-q,--quiet", o.quiet, "Do not print alerts on stdout");
+    run->add_option("--control-socket", o.control_socket, "Unix socket for stats/status")
+        ->capture_default_str();
+    run->add_option("--sensor-name", o.sensor_name, "Value of `host` in alerts (default: hostname)");
+    run->add_option("--snaplen", o.snaplen, "Packet bytes copied to userspace per record")
+        ->check(CLI::Range(64, SPOOR_SNAP_MAX))
+        ->capture_default_str();
+    run->add_option("--dedup-window", o.dedup_window_s,
+                    "Seconds during which a flow reports a trail once")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+}
+
+void add_client(CLI::App& cli, const char* name, const char* what, ClientOptions& o) {
+    auto* sub = cli.add_subcommand(name, what);
+    sub->add_option("--control-socket", o.socket, "The daemon's control socket")
+        ->capture_default_str();
+    sub->add_flag("--json", o.json, "Print the daemon's JSON answer unchanged");
+}
+
+}  // namespace
+
+std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
+    auto cli = std::make_unique<CLI::App>(
+        "spoor: a network sensor that matches traffic against threat-intelligence trails in XDP "
+        "and writes Suricata-EVE JSON alerts");
+    cli->require_subcommand(1);
+    cli->add_option("--log-level", values.log_level,
+                    "debug, info, warn or error (logs go to stderr)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    cli->config_formatter(std::make_shared<YamlConfig>("run"));
+    cli->set_config("--config", "", "YAML file of `spoor run` flags (keys: the long flag names)")
+        ->check(CLI::ExistingFile);
+    cli->allow_config_extras(false);  // a misspelt key is an error, not silently ignored
+
+    add_run(*cli, values.run);
+    values.client.socket = kDefaultControlSocket;
+    add_client(*cli, "stats", "Counters of the running daemon (kernel, queues, outputs)",
+               values.client);
+    add_client(*cli, "status", "Interfaces, modes and trails of the running daemon",
+               values.client);
+    return cli;
+}
+
+}  // namespace spoor::app

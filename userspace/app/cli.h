@@ -1,0 +1,28 @@
+// The command line: CLI11 subcommands over the options structs, with the
+// YAML --config file feeding the same options (flags given on the command
+// line win). Separate from main() so tests parse exactly what users type.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "app/options.h"
+
+namespace spoor::app {
+
+struct ClientOptions {
+    std::string socket;
+    bool json = false;
+};
+
+struct CommandLine {
+    std::string log_level = "info";
+    RunOptions run;
+    ClientOptions client;
+};
+
+// Builds the parser; parsed values land in `values`, which must outlive it.
+std::unique_ptr<CLI::App> make_cli(CommandLine& values);
+
+}  // namespace spoor::app
