@@ -111,8 +111,10 @@ class IpTrails(unittest.TestCase):
             self.assertEqual(len([line for line in f if line.strip()]), len(alerts))
 
     def test_egress_on_the_sending_host(self):
-        sensor = lab.Sensor(self.lab, self.lab.client, "-i", "vc", "--trails", self.trails,
-                            "--direction", "egress", name="egress")
+        # Options from a YAML config file, as an operator's /etc/spoor/spoor.yaml would give them.
+        config = self.lab.write("spoor.yaml", f"interface: [vc]\ndirection: egress\n"
+                                              f"trails: [{self.trails}]\n")
+        sensor = lab.Sensor(self.lab, self.lab.client, "--config", config, name="egress")
         status = sensor.query("status")
         self.assertTrue(status["interfaces"][0]["egress"])
         self.assertFalse(status["interfaces"][0]["ingress"])
@@ -139,6 +141,47 @@ class IpTrails(unittest.TestCase):
         again = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", self.trails,
                            name="killed")
         self.assertEqual(again.stop(), 0)
+
+    def test_libxdp_attach_and_stale_program_removal(self):
+        # libxdp cannot use its dispatcher here and attaches through netlink, which outlives
+        # kill -9: the next run must find and remove that program before attaching.
+        sensor = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", self.trails,
+                            "--attach", "libxdp", name="libxdp")
+        self.client("ping", "-c", "2", "-i", "0.2", "10.200.0.2")
+        alerts = sensor.alerts()
+        self.assertEqual([a["alert"]["metadata"]["trail"] for a in alerts], [["10.200.0.2"]])
+        sensor.stop(signal.SIGKILL)
+        self.assertTrue(lab.xdp_attached(self.lab.server, "vs"), "netlink attachment expected")
+
+        again = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", self.trails,
+                           "--attach", "libxdp", name="libxdp")
+        self.assertIn("removed a spoor XDP program left by an earlier run", again.log())
+        self.client("ping", "-c", "2", "-i", "0.2", "10.200.0.2")
+        self.assertEqual(len(again.alerts()), 1)
+        self.assertEqual(again.stop(), 0)
+        self.assertFalse(lab.xdp_attached(self.lab.server, "vs"))
+
+    def test_stats_and_status_for_people(self):
+        sensor = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", self.trails,
+                            name="text")
+        self.client("ping", "-c", "1", "10.200.0.2")
+        sensor.alerts()
+        stats = self.lab.server.run(lab.SPOOR, "stats", "--control-socket", sensor.socket).stdout
+        self.assertRegex(stats, r"kernel\.packets\s+[1-9]")
+        self.assertRegex(stats, r"userspace\.alerts\s+1\b")
+        self.assertRegex(stats, r"outputs\[stdout\]\.written\s+1\b")
+        status = self.lab.server.run(lab.SPOOR, "status", "--control-socket", sensor.socket).stdout
+        self.assertRegex(status, r"interfaces\[vs\]\.xdp_mode\s+native")
+        # A second daemon on the same socket is refused, and says why.
+        out = self.lab.server.run(lab.SPOOR, "run", "-i", "vs", "--trails", self.trails,
+                                  "--control-socket", sensor.socket, check=False)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("another spoor daemon answers on", out.stderr)
+        self.assertEqual(sensor.stop(), 0)
+        out = self.lab.server.run(lab.SPOOR, "stats", "--control-socket", sensor.socket,
+                                  check=False)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("no spoor daemon answers", out.stderr)
 
     def test_refuses_empty_trails_and_bad_flags_with_clear_errors(self):
         empty = self.lab.write("empty.txt", "# nothing\n")

@@ -78,8 +78,7 @@ bool write_all(int fd, const std::string& data) {
 
 }  // namespace
 
-ControlServer::ControlServer(std::filesystem::path path, Handler handler)
-    : path_(std::move(path)), handler_(std::move(handler)) {
+ControlServer::ControlServer(std::filesystem::path path) : path_(std::move(path)) {
     std::error_code ec;
     std::filesystem::create_directories(path_.parent_path(), ec);
     if (ec) {
@@ -104,7 +103,11 @@ ControlServer::ControlServer(std::filesystem::path path, Handler handler)
         throw std::runtime_error("cannot listen on " + path_.string() + ": " +
                                  std::strerror(errno));
     }
-    thread_ = std::thread([this] { serve(); });
+}
+
+void ControlServer::serve(Handler handler) {
+    handler_ = std::move(handler);
+    thread_ = std::thread([this] { accept_loop(); });
 }
 
 ControlServer::~ControlServer() {
@@ -116,7 +119,7 @@ ControlServer::~ControlServer() {
     std::filesystem::remove(path_, ec);
 }
 
-void ControlServer::serve() {
+void ControlServer::accept_loop() {
     while (!stop_) {
         pollfd p{listener_.get(), POLLIN, 0};
         if (::poll(&p, 1, 200) <= 0) {

@@ -23,17 +23,22 @@ public:
     // Answers a request object ({"command": "..."}) with a response object.
     using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
 
-    // Binds the socket; throws std::runtime_error naming the path when it is
-    // in use by a live daemon or cannot be created.
-    ControlServer(std::filesystem::path path, Handler handler);
+    // Claims the socket path (bind + listen) without answering yet; throws
+    // std::runtime_error naming the path when a live daemon answers there or
+    // it cannot be created. Claim first, so a second daemon stops before it
+    // touches any interface.
+    explicit ControlServer(std::filesystem::path path);
     ~ControlServer();  // stops the thread, removes the socket file
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
+    // Starts answering requests with `handler` on a thread of its own.
+    void serve(Handler handler);
+
     const std::filesystem::path& path() const { return path_; }
 
 private:
-    void serve();
+    void accept_loop();
     void answer(int client);
 
     std::filesystem::path path_;

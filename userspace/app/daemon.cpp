@@ -108,6 +108,35 @@ nlohmann::json trail_counts(const trails::TrailSet& set) {
     return counts;
 }
 
+// The analysis stage's thread. Finishing (also when start-up fails half-way)
+// closes its queue, lets it drain what is queued, and joins it.
+class AnalysisThread {
+public:
+    AnalysisThread(BoundedQueue<capture::RecordBatch>& queue, Analyzer& analyzer)
+        : queue_(queue), thread_([&queue, &analyzer] {
+              using namespace std::chrono_literals;
+              while (!queue.closed_and_empty()) {
+                  if (auto batch = queue.pop(200ms)) {
+                      analyzer.process(*batch);
+                  }
+              }
+          }) {}
+    ~AnalysisThread() { finish(); }
+    AnalysisThread(const AnalysisThread&) = delete;
+    AnalysisThread& operator=(const AnalysisThread&) = delete;
+
+    void finish() {
+        queue_.close();
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+private:
+    BoundedQueue<capture::RecordBatch>& queue_;
+    std::thread thread_;
+};
+
 struct Interface {
     std::string name;
     int ifindex = 0;
@@ -141,6 +170,8 @@ int run_daemon(const RunOptions& o) {
         itf.name = name;
         itf.ifindex = bpf::interface_index(name);
     }
+
+    ControlServer control(o.control_socket);
 
     // Trails.
     std::vector<std::filesystem::path> sources(o.trails.begin(), o.trails.end());
@@ -190,14 +221,7 @@ int run_daemon(const RunOptions& o) {
     BoundedQueue<capture::RecordBatch> record_queue(o.queue_records);
     capture::RingStats ring_stats;
     capture::RingReader reader(object.ring_fd(), record_queue, ring_stats);
-    std::thread analysis([&] {
-        using namespace std::chrono_literals;
-        while (!record_queue.closed_and_empty()) {
-            if (auto batch = record_queue.pop(200ms)) {
-                analyzer.process(*batch);
-            }
-        }
-    });
+    AnalysisThread analysis(record_queue, analyzer);
 
     // Attach last: everything that consumes records is ready.
     for (auto& itf : interfaces) {
@@ -260,7 +284,7 @@ int run_daemon(const RunOptions& o) {
                               {"map_memory_bytes", object.map_memory_bytes() + generation.memory_bytes},
                               {"log_dir", o.log_dir}};
     };
-    ControlServer control(o.control_socket, [&](const nlohmann::json& request) -> nlohmann::json {
+    control.serve([&](const nlohmann::json& request) -> nlohmann::json {
         const auto command = request.value("command", "");
         if (command == "stats") return stats_json();
         if (command == "status") return status_json();
@@ -309,8 +333,7 @@ int run_daemon(const RunOptions& o) {
         itf.egress.reset();
     }
     reader.poll(0ms);
-    record_queue.close();
-    analysis.join();
+    analysis.finish();
     fanout.close();
     spdlog::info("stopped: {} records, {} alerts", ring_stats.records.load(),
                  analyzer.stats().alerts.load());

@@ -96,6 +96,13 @@ XdpAttachment::XdpAttachment(int prog_fd, int ifindex, const std::string& ifname
         if (try_attach(prog_fd, XdpMode::Native, err)) {
             return;
         }
+        // Busy is not "unsupported": another program owns the interface; generic mode would
+        // only stack a second one beside it.
+        if (err == -EBUSY || err == -EEXIST) {
+            throw std::runtime_error("cannot attach XDP to " + ifname + ": " + errno_text(err) +
+                                     " (another XDP program is attached; --attach libxdp shares "
+                                     "the interface where the kernel supports it)");
+        }
         spdlog::info("{}: native XDP refused ({}), using generic (skb) mode", ifname,
                      errno_text(err));
         mode = XdpMode::Skb;
