@@ -48,8 +48,7 @@ static __always_inline void spoor_fill_header(struct spoor_env *env, struct spoo
     rec->hits[SPOOR_SIDE_DST] = d->hits[SPOOR_SIDE_DST];
 }
 
-static __always_inline void spoor_submit(struct spoor_env *env, struct spoor_scratch *s,
-                                         __u32 snap)
+static __always_inline void spoor_submit(struct spoor_env *env, struct spoor_scratch *s, __u32 snap)
 {
     __u64 size = sizeof(struct spoor_record) + snap;
 

@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.."
 
 # Build, runtime and test dependencies, all from Debian 12.
 packages=(
-    build-essential cmake ninja-build pkg-config clang llvm bpftool
+    build-essential cmake ninja-build pkg-config clang clang-format llvm bpftool
     libbpf-dev libxdp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev
     libarchive-dev libssl-dev libpcap-dev doctest-dev
     iproute2 iputils-ping netcat-openbsd curl python3 xz-utils ca-certificates

@@ -5,7 +5,10 @@
 
 #include "compat.h"
 
-SPOOR_INLINE __u16 spoor_load_be16(const __u8 *p) { return (__u16)((p[0] << 8) | p[1]); }
+SPOOR_INLINE __u16 spoor_load_be16(const __u8 *p)
+{
+    return (__u16)((p[0] << 8) | p[1]);
+}
 
 SPOOR_INLINE __u32 spoor_load_u32(const __u8 *p)
 {

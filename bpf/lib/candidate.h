@@ -51,7 +51,10 @@ SPOOR_INLINE int spoor_is_tls_handshake(const __u8 *p, const __u8 *data_end)
 }
 
 /* Bytes of the TLS record starting at p, header included. */
-SPOOR_INLINE __u32 spoor_tls_record_size(const __u8 *p) { return 5u + spoor_load_be16(p + 3); }
+SPOOR_INLINE __u32 spoor_tls_record_size(const __u8 *p)
+{
+    return 5u + spoor_load_be16(p + 3);
+}
 
 #define SPOOR_QUIC_V1 0x00000001u
 #define SPOOR_QUIC_V2 0x6b3343cfu
@@ -75,7 +78,7 @@ SPOOR_INLINE int spoor_is_quic_initial(const __u8 *p, const __u8 *data_end)
     return 0;
 }
 
-/* A SYN, or a NULL / FIN / XMAS probe: any TCP segment without ACK or RST opens (or probes) a flow. */
+/* A SYN, or a NULL / FIN / XMAS probe: a TCP segment without ACK or RST opens or probes a flow. */
 SPOOR_INLINE int spoor_is_tcp_flow_start(const struct spoor_packet *pkt)
 {
     return pkt->proto == SPOOR_IPPROTO_TCP && !(pkt->tcp_flags & (SPOOR_TCP_ACK | SPOOR_TCP_RST));

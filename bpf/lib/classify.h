@@ -34,8 +34,7 @@ SPOOR_INLINE void spoor_set_hit(struct spoor_hit *hit, const struct spoor_trail_
  * that cannot match.
  */
 SPOOR_INLINE void spoor_match_address(struct spoor_env *env, __u32 gen, const __u8 *addr,
-                                      __u8 family, __u16 port, int has_port,
-                                      struct spoor_hit *hit)
+                                      __u8 family, __u16 port, int has_port, struct spoor_hit *hit)
 {
     const struct spoor_trail_value *v;
     __u32 bits = spoor_env_filter_bits(env, gen, spoor_filter_bucket(addr, family));
@@ -172,8 +171,8 @@ SPOOR_INLINE __u32 spoor_candidate_reasons(struct spoor_env *env, const struct s
 }
 
 /* Reasons that need the payload in the record; a flow start alone is headers only. */
-#define SPOOR_REASONS_WITH_PAYLOAD                                                              \
-    (SPOOR_REASON_HIT | SPOOR_REASON_DNS | SPOOR_REASON_HTTP | SPOOR_REASON_TLS |              \
+#define SPOOR_REASONS_WITH_PAYLOAD                                                                 \
+    (SPOOR_REASON_HIT | SPOOR_REASON_DNS | SPOOR_REASON_HTTP | SPOOR_REASON_TLS |                  \
      SPOOR_REASON_QUIC | SPOOR_REASON_FOLLOWUP)
 
 SPOOR_INLINE void spoor_count_reasons(struct spoor_env *env, __u32 reasons)
@@ -215,8 +214,7 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
     gen = spoor_env_generation(env);
     d->generation = gen;
 
-    has_port = pkt.has_l4 &&
-               (pkt.proto == SPOOR_IPPROTO_TCP || pkt.proto == SPOOR_IPPROTO_UDP);
+    has_port = pkt.has_l4 && (pkt.proto == SPOOR_IPPROTO_TCP || pkt.proto == SPOOR_IPPROTO_UDP);
     spoor_match_address(env, gen, pkt.src, pkt.family, pkt.sport, has_port,
                         &d->hits[SPOOR_SIDE_SRC]);
     spoor_match_address(env, gen, pkt.dst, pkt.family, pkt.dport, has_port,

@@ -61,12 +61,12 @@ struct spoor_inner_ipport {
     __type(value, struct spoor_trail_value);
 };
 
-#define SPOOR_OUTER(name, inner)                         \
-    struct {                                             \
-        __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);        \
-        __uint(max_entries, SPOOR_GENERATIONS);          \
-        __type(key, __u32);                              \
-        __array(values, struct inner);                   \
+#define SPOOR_OUTER(name, inner)                                                                   \
+    struct {                                                                                       \
+        __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                                                  \
+        __uint(max_entries, SPOOR_GENERATIONS);                                                    \
+        __type(key, __u32);                                                                        \
+        __array(values, struct inner);                                                             \
     } name SEC(".maps")
 
 SPOOR_OUTER(trails_exact4, spoor_inner_exact4);
@@ -183,8 +183,8 @@ SPOOR_INLINE __u32 spoor_env_filter_bits(struct spoor_env *env, __u32 gen, __u32
     return word ? (*word >> spoor_filter_shift(bucket)) & 3 : 0;
 }
 
-SPOOR_INLINE const struct spoor_trail_value *spoor_env_lookup_exact(struct spoor_env *env, __u32 gen,
-                                                                    const __u8 *addr, __u8 family)
+SPOOR_INLINE const struct spoor_trail_value *
+spoor_env_lookup_exact(struct spoor_env *env, __u32 gen, const __u8 *addr, __u8 family)
 {
     void *inner;
 
@@ -203,8 +203,8 @@ SPOOR_INLINE const struct spoor_trail_value *spoor_env_lookup_exact(struct spoor
     return bpf_map_lookup_elem(inner, addr);
 }
 
-SPOOR_INLINE const struct spoor_trail_value *spoor_env_lookup_prefix(struct spoor_env *env, __u32 gen,
-                                                                     const __u8 *addr, __u8 family)
+SPOOR_INLINE const struct spoor_trail_value *
+spoor_env_lookup_prefix(struct spoor_env *env, __u32 gen, const __u8 *addr, __u8 family)
 {
     void *inner;
 
@@ -227,9 +227,8 @@ SPOOR_INLINE const struct spoor_trail_value *spoor_env_lookup_prefix(struct spoo
     }
 }
 
-SPOOR_INLINE const struct spoor_trail_value *spoor_env_lookup_ipport(struct spoor_env *env, __u32 gen,
-                                                                     const __u8 *addr, __u8 family,
-                                                                     __u16 port)
+SPOOR_INLINE const struct spoor_trail_value *
+spoor_env_lookup_ipport(struct spoor_env *env, __u32 gen, const __u8 *addr, __u8 family, __u16 port)
 {
     struct spoor_ipport_key key;
     void *inner = bpf_map_lookup_elem(&trails_ipport, &gen);

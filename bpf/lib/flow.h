@@ -45,14 +45,16 @@ SPOOR_INLINE void spoor_flow_key_directional(const struct spoor_packet *pkt,
     key->pad = 0;
 }
 
-SPOOR_INLINE int spoor_flow_key_equal(const struct spoor_flow_key *a, const struct spoor_flow_key *b)
+SPOOR_INLINE int spoor_flow_key_equal(const struct spoor_flow_key *a,
+                                      const struct spoor_flow_key *b)
 {
     const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
 
     return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
-/* Slot of the packet's directional flow in the follow-up array; cheap, so every data segment can ask. */
+/* Slot of the packet's directional flow in the follow-up array; cheap, so every data segment can
+ * ask. */
 SPOOR_INLINE __u32 spoor_followup_index(const struct spoor_packet *pkt)
 {
     __u32 s[4], t[4], h;

@@ -59,7 +59,7 @@ struct spoor_packet {
     __u8 fragment; /* 1: non-first fragment */
     __u8 icmp_type;
     __u8 icmp_code;
-    __u8 has_l4; /* 1: sport/dport (or ICMP type/code) and payload are valid */
+    __u8 has_l4;               /* 1: sport/dport (or ICMP type/code) and payload are valid */
 } __attribute__((aligned(8))); /* word loads of the addresses */
 
 /* L4 header at `l4` (offset l4_off), IP payload ends at offset ip_end_off. */

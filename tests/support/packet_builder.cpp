@@ -22,7 +22,7 @@ std::vector<std::uint8_t> l4_segment(const FrameSpec& s) {
             put16(l4, s.sport);
             put16(l4, s.dport);
             l4.insert(l4.end(), {0, 0, 0, 1, 0, 0, 0, 0});  // seq, ack
-            l4.push_back(5 << 4);                          // data offset: 20 bytes
+            l4.push_back(5 << 4);                           // data offset: 20 bytes
             l4.push_back(s.tcp_flags);
             put16(l4, 65535);
             l4.insert(l4.end(), {0, 0, 0, 0});  // checksum, urgent pointer

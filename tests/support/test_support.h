@@ -16,7 +16,7 @@ std::optional<std::filesystem::path> maltrail_data();
 
 // A fresh temporary directory, removed when the object goes.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -25,7 +25,7 @@ public:
     // Writes `content` to path()/name (creating folders) and returns the full path.
     std::filesystem::path write(const std::string& name, const std::string& content) const;
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

@@ -110,11 +110,12 @@ int main(int argc, char** argv) {
     const auto gen = maps.install(trails);
     const auto t2 = std::chrono::steady_clock::now();
     const auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
-    std::printf("trails: %zu indicators (ip %zu, cidr %zu, ipport %zu) loaded in %.2f s, "
-                "kernel tables built in %.2f s, %.1f MiB of maps\n",
-                trails.total(), gen.exact4 + gen.exact6, gen.prefix4 + gen.prefix6, gen.ipport,
-                secs(t0, t1), secs(t1, t2),
-                static_cast<double>(sensor.map_memory_bytes() + gen.memory_bytes) / (1 << 20));
+    std::printf(
+        "trails: %zu indicators (ip %zu, cidr %zu, ipport %zu) loaded in %.2f s, "
+        "kernel tables built in %.2f s, %.1f MiB of maps\n",
+        trails.total(), gen.exact4 + gen.exact6, gen.prefix4 + gen.prefix6, gen.ipport,
+        secs(t0, t1), secs(t1, t2),
+        static_cast<double>(sensor.map_memory_bytes() + gen.memory_bytes) / (1 << 20));
 
     // A listed address from the loaded set, so the hit path is real.
     std::string listed;
@@ -176,8 +177,7 @@ int main(int argc, char** argv) {
                     base.program_ns, cost.program_ns / base.program_ns, cost.wall_ns, base.wall_ns,
                     cost.wall_ns / base.wall_ns);
     }
-    std::printf("(median of %d rounds x %u repetitions; BPF_PROG_TEST_RUN, XDP)\n", rounds,
-                repeat);
+    std::printf("(median of %d rounds x %u repetitions; BPF_PROG_TEST_RUN, XDP)\n", rounds, repeat);
     bench_xdp_pass__destroy(pass);
     return 0;
 }

@@ -6,7 +6,6 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 SEC("xdp")
-int bench_xdp_pass(struct xdp_md *ctx)
-{
+int bench_xdp_pass(struct xdp_md* ctx) {
     return XDP_PASS;
 }

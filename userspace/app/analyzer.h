@@ -26,7 +26,7 @@ struct AnalyzerStats {
 };
 
 class Analyzer {
-public:
+  public:
     using IfaceName = std::function<std::string(std::uint32_t ifindex)>;
 
     // `clock_offset_ns` turns record time (CLOCK_MONOTONIC in the kernel) into Unix time.
@@ -38,7 +38,7 @@ public:
 
     const AnalyzerStats& stats() const { return stats_; }
 
-private:
+  private:
     std::shared_ptr<const trails::TrailSet> trails_;
     output::Fanout& fanout_;
     std::string host_;

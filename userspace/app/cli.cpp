@@ -51,7 +51,8 @@ void add_run(CLI::App& cli, RunOptions& o) {
     run->add_flag("-q,--quiet", o.quiet, "Do not print alerts on stdout");
     run->add_option("--control-socket", o.control_socket, "Unix socket for stats/status")
         ->capture_default_str();
-    run->add_option("--sensor-name", o.sensor_name, "Value of `host` in alerts (default: hostname)");
+    run->add_option("--sensor-name", o.sensor_name,
+                    "Value of `host` in alerts (default: hostname)");
     run->add_option("--snaplen", o.snaplen, "Packet bytes copied to userspace per record")
         ->check(CLI::Range(64, SPOOR_SNAP_MAX))
         ->capture_default_str();
@@ -88,8 +89,7 @@ std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
     values.client.socket = kDefaultControlSocket;
     add_client(*cli, "stats", "Counters of the running daemon (kernel, queues, outputs)",
                values.client);
-    add_client(*cli, "status", "Interfaces, modes and trails of the running daemon",
-               values.client);
+    add_client(*cli, "status", "Interfaces, modes and trails of the running daemon", values.client);
     return cli;
 }
 

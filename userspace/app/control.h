@@ -19,7 +19,7 @@ namespace spoor::app {
 inline constexpr const char* kDefaultControlSocket = "/run/spoor/spoor.sock";
 
 class ControlServer {
-public:
+  public:
     // Answers a request object ({"command": "..."}) with a response object.
     using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
 
@@ -37,7 +37,7 @@ public:
 
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     void accept_loop();
     void answer(int client);
 

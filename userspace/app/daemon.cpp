@@ -49,15 +49,20 @@ void install_signal_handlers() {
 }
 
 bpf::XdpMode parse_xdp_mode(const std::string& text) {
-    if (text == "auto") return bpf::XdpMode::Auto;
-    if (text == "native") return bpf::XdpMode::Native;
-    if (text == "skb") return bpf::XdpMode::Skb;
+    if (text == "auto")
+        return bpf::XdpMode::Auto;
+    if (text == "native")
+        return bpf::XdpMode::Native;
+    if (text == "skb")
+        return bpf::XdpMode::Skb;
     throw std::invalid_argument("--xdp-mode must be auto, native or skb, not '" + text + "'");
 }
 
 bpf::AttachMethod parse_attach(const std::string& text) {
-    if (text == "link") return bpf::AttachMethod::Link;
-    if (text == "libxdp") return bpf::AttachMethod::Libxdp;
+    if (text == "link")
+        return bpf::AttachMethod::Link;
+    if (text == "libxdp")
+        return bpf::AttachMethod::Libxdp;
     throw std::invalid_argument("--attach must be link or libxdp, not '" + text + "'");
 }
 
@@ -70,9 +75,12 @@ struct Directions {
 // directions on ingress (DESIGN.md "Capture points").
 Directions parse_direction(const std::string& text, bool mirror) {
     const std::string d = text.empty() ? (mirror ? "ingress" : "both") : text;
-    if (d == "both") return {true, true};
-    if (d == "ingress") return {true, false};
-    if (d == "egress") return {false, true};
+    if (d == "both")
+        return {true, true};
+    if (d == "ingress")
+        return {true, false};
+    if (d == "egress")
+        return {false, true};
     throw std::invalid_argument("--direction must be ingress, egress or both, not '" + d + "'");
 }
 
@@ -111,7 +119,7 @@ nlohmann::json trail_counts(const trails::TrailSet& set) {
 // The analysis stage's thread. Finishing (also when start-up fails half-way)
 // closes its queue, lets it drain what is queued, and joins it.
 class AnalysisThread {
-public:
+  public:
     AnalysisThread(BoundedQueue<capture::RecordBatch>& queue, Analyzer& analyzer)
         : queue_(queue), thread_([&queue, &analyzer] {
               using namespace std::chrono_literals;
@@ -132,7 +140,7 @@ public:
         }
     }
 
-private:
+  private:
     BoundedQueue<capture::RecordBatch>& queue_;
     std::thread thread_;
 };
@@ -152,8 +160,9 @@ int run_daemon(const RunOptions& o) {
     const auto attach = parse_attach(o.attach);
     const auto directions = parse_direction(o.direction, o.mirror);
     if (o.mirror && directions.egress) {
-        throw std::invalid_argument("--mirror watches ingress only (a mirror port receives both "
-                                    "directions); drop --direction egress/both");
+        throw std::invalid_argument(
+            "--mirror watches ingress only (a mirror port receives both "
+            "directions); drop --direction egress/both");
     }
     std::vector<std::string> names = o.interfaces;
     if (names.empty()) {
@@ -183,11 +192,13 @@ int run_daemon(const RunOptions& o) {
         spdlog::warn("{}:{}: {}: {}", m.file, m.line, m.reason, m.text);
     }
     if (report.malformed.size() > kShownMalformed) {
-        spdlog::warn("... and {} more malformed trail lines", report.malformed.size() - kShownMalformed);
+        spdlog::warn("... and {} more malformed trail lines",
+                     report.malformed.size() - kShownMalformed);
     }
     if (trail_set->total() == 0 && !o.allow_empty) {
-        throw std::runtime_error("no trails loaded from the given --trails sources; refusing to "
-                                 "watch with nothing to match (--allow-empty to start anyway)");
+        throw std::runtime_error(
+            "no trails loaded from the given --trails sources; refusing to "
+            "watch with nothing to match (--allow-empty to start anyway)");
     }
 
     // Kernel side.
@@ -244,21 +255,22 @@ int run_daemon(const RunOptions& o) {
         }
         nlohmann::json outputs = nlohmann::json::array();
         for (const auto& s : fanout.stats()) {
-            outputs.push_back(
-                {{"name", s.name}, {"written", s.written}, {"dropped", s.dropped}, {"failed", s.failed}});
+            outputs.push_back({{"name", s.name},
+                               {"written", s.written},
+                               {"dropped", s.dropped},
+                               {"failed", s.failed}});
         }
         const auto& a = analyzer.stats();
-        return nlohmann::json{
-            {"kernel", kernel},
-            {"userspace",
-             {{"records", ring_stats.records.load()},
-              {"record_bytes", ring_stats.bytes.load()},
-              {"records_dropped", ring_stats.dropped.load()},
-              {"records_analysed", a.records.load()},
-              {"bad_records", a.bad_records.load()},
-              {"undecodable", a.undecodable.load()},
-              {"alerts", a.alerts.load()}}},
-            {"outputs", outputs}};
+        return nlohmann::json{{"kernel", kernel},
+                              {"userspace",
+                               {{"records", ring_stats.records.load()},
+                                {"record_bytes", ring_stats.bytes.load()},
+                                {"records_dropped", ring_stats.dropped.load()},
+                                {"records_analysed", a.records.load()},
+                                {"bad_records", a.bad_records.load()},
+                                {"undecodable", a.undecodable.load()},
+                                {"alerts", a.alerts.load()}}},
+                              {"outputs", outputs}};
     };
     auto status_json = [&] {
         nlohmann::json ifaces = nlohmann::json::array();
@@ -271,31 +283,34 @@ int run_daemon(const RunOptions& o) {
         }
         const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
             std::chrono::steady_clock::now() - started);
-        return nlohmann::json{{"pid", ::getpid()},
-                              {"uptime_s", uptime.count()},
-                              {"interfaces", ifaces},
-                              {"mirror", o.mirror},
-                              {"attach", bpf::to_string(attach)},
-                              {"program_ids",
-                               {{"xdp", object.xdp_prog_id()}, {"tc_egress", object.tc_prog_id()}}},
-                              {"trails", trail_counts(*trail_set)},
-                              {"malformed_trail_lines", report.malformed.size()},
-                              {"generation", trail_maps.active_slot()},
-                              {"map_memory_bytes", object.map_memory_bytes() + generation.memory_bytes},
-                              {"log_dir", o.log_dir}};
+        return nlohmann::json{
+            {"pid", ::getpid()},
+            {"uptime_s", uptime.count()},
+            {"interfaces", ifaces},
+            {"mirror", o.mirror},
+            {"attach", bpf::to_string(attach)},
+            {"program_ids", {{"xdp", object.xdp_prog_id()}, {"tc_egress", object.tc_prog_id()}}},
+            {"trails", trail_counts(*trail_set)},
+            {"malformed_trail_lines", report.malformed.size()},
+            {"generation", trail_maps.active_slot()},
+            {"map_memory_bytes", object.map_memory_bytes() + generation.memory_bytes},
+            {"log_dir", o.log_dir}};
     };
     control.serve([&](const nlohmann::json& request) -> nlohmann::json {
         const auto command = request.value("command", "");
-        if (command == "stats") return stats_json();
-        if (command == "status") return status_json();
+        if (command == "stats")
+            return stats_json();
+        if (command == "status")
+            return status_json();
         return {{"error", "unknown command '" + command + "' (known: stats, status)"}};
     });
 
     std::ostringstream summary;
     summary << "watching";
     for (const auto& itf : interfaces) {
-        summary << " " << itf.name << " (xdp " << (itf.xdp ? bpf::to_string(itf.xdp->mode()) : "off")
-                << ", " << (directions.ingress ? "ingress" : "")
+        summary << " " << itf.name << " (xdp "
+                << (itf.xdp ? bpf::to_string(itf.xdp->mode()) : "off") << ", "
+                << (directions.ingress ? "ingress" : "")
                 << (directions.ingress && directions.egress ? "+" : "")
                 << (directions.egress ? "egress" : "") << ")";
     }

@@ -21,7 +21,7 @@ struct RunOptions {
     std::string sensor_name;  // empty: the host name
     std::uint32_t snaplen = 2048;
     double dedup_window_s = 60;
-    std::size_t queue_records = 256;  // analysis queue, in batches of records
+    std::size_t queue_records = 256;   // analysis queue, in batches of records
     std::size_t queue_alerts = 65536;  // per output
 };
 

@@ -6,8 +6,7 @@
 
 namespace spoor::app {
 
-std::string YamlConfig::to_config(const CLI::App* app, bool default_also, bool,
-                                  std::string) const {
+std::string YamlConfig::to_config(const CLI::App* app, bool default_also, bool, std::string) const {
     YAML::Emitter out;
     out << YAML::BeginMap;
     for (const CLI::Option* opt : app->get_options()) {
@@ -63,8 +62,8 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
                 item.inputs.push_back(element.as<std::string>());
             }
         } else {
-            throw CLI::ConversionError("config: '" + item.name +
-                                       "' must be a value or a list" + where);
+            throw CLI::ConversionError("config: '" + item.name + "' must be a value or a list" +
+                                       where);
         }
         items.push_back(std::move(item));
     }

@@ -8,7 +8,7 @@
 namespace spoor::app {
 
 class YamlConfig : public CLI::Config {
-public:
+  public:
     // Keys are options of `subcommand` (e.g. "run").
     explicit YamlConfig(std::string subcommand) : subcommand_(std::move(subcommand)) {}
 
@@ -17,7 +17,7 @@ public:
     // Throws CLI::ConversionError naming the key (and line) of a value it cannot use.
     std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
 
-private:
+  private:
     std::string subcommand_;
 };
 

@@ -151,8 +151,8 @@ XdpAttachment::~XdpAttachment() {
 }
 
 TcEgressAttachment::TcEgressAttachment(int prog_fd, int ifindex, const std::string& ifname)
-    : link_(bpf_link_create(prog_fd, ifindex, static_cast<bpf_attach_type>(kBpfTcxEgress),
-                            nullptr)) {
+    : link_(
+          bpf_link_create(prog_fd, ifindex, static_cast<bpf_attach_type>(kBpfTcxEgress), nullptr)) {
     if (!link_) {
         throw std::runtime_error("cannot attach TC egress (tcx) to " + ifname + ": " +
                                  errno_text(-errno) + " (needs kernel 6.6 or later)");

@@ -30,7 +30,7 @@ std::string default_route_interface();
 bool remove_stale_program(int ifindex);
 
 class XdpAttachment {
-public:
+  public:
     // Attaches prog_fd to ifindex; with XdpMode::Auto tries native first and
     // falls back to generic (skb) mode with a log line. Throws on failure.
     XdpAttachment(int prog_fd, int ifindex, const std::string& ifname, XdpMode mode,
@@ -41,22 +41,22 @@ public:
 
     XdpMode mode() const { return mode_; }  // the mode in effect (never Auto)
 
-private:
+  private:
     bool try_attach(int prog_fd, XdpMode mode, int& err);
 
     int ifindex_;
     XdpMode mode_ = XdpMode::Auto;
     AttachMethod method_;
-    UniqueFd link_;                   // AttachMethod::Link
+    UniqueFd link_;                    // AttachMethod::Link
     xdp_program* xdp_prog_ = nullptr;  // AttachMethod::Libxdp
 };
 
 class TcEgressAttachment {
-public:
+  public:
     // tcx egress link (kernel >= 6.6). Throws on failure.
     TcEgressAttachment(int prog_fd, int ifindex, const std::string& ifname);
 
-private:
+  private:
     UniqueFd link_;
 };
 

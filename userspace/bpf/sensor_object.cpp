@@ -18,11 +18,10 @@ namespace spoor::bpf {
 
 const char* counter_name(int counter) {
     static constexpr const char* kNames[SPOOR_CNT_MAX] = {
-        "packets",           "bytes",          "non_ip",           "malformed",
-        "fragments",         "records",        "record_bytes",     "reason_hit",
-        "reason_dns",        "reason_flow_start", "reason_http",   "reason_tls",
-        "reason_quic",       "reason_followup", "hits",            "dedup_suppressed",
-        "ring_full",
+        "packets",          "bytes",        "non_ip",      "malformed",       "fragments",
+        "records",          "record_bytes", "reason_hit",  "reason_dns",      "reason_flow_start",
+        "reason_http",      "reason_tls",   "reason_quic", "reason_followup", "hits",
+        "dedup_suppressed", "ring_full",
     };
     return counter >= 0 && counter < SPOOR_CNT_MAX ? kNames[counter] : "unknown";
 }
@@ -93,9 +92,9 @@ SensorObject::SensorObject(const SensorConfig& config) : config_(config) {
     if (const int err = spoor_bpf__load(skel_); err != 0) {
         spoor_bpf__destroy(skel_);
         skel_ = nullptr;
-        throw std::runtime_error("cannot load the BPF object: " + errno_text(err) +
-                                 (err == -EPERM ? " (spoor needs root or CAP_BPF+CAP_NET_ADMIN)"
-                                                : ""));
+        throw std::runtime_error(
+            "cannot load the BPF object: " + errno_text(err) +
+            (err == -EPERM ? " (spoor needs root or CAP_BPF+CAP_NET_ADMIN)" : ""));
     }
 }
 

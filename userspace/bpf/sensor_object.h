@@ -32,7 +32,7 @@ std::string errno_text(int err);
 void route_library_logs();
 
 class SensorObject {
-public:
+  public:
     // Opens, configures and loads the embedded object. Throws std::runtime_error
     // with libbpf's reason (e.g. missing privileges) on failure.
     explicit SensorObject(const SensorConfig& config);
@@ -59,7 +59,7 @@ public:
     // Bytes the kernel charges for the object's own maps (from /proc fdinfo memlock).
     std::uint64_t map_memory_bytes() const;
 
-private:
+  private:
     SensorConfig config_;
     spoor_bpf* skel_ = nullptr;
 };

@@ -38,9 +38,10 @@ UniqueFd create_inner_map(const char* name, bpf_map_type type, const MapImage<Ke
         opts.map_flags = BPF_F_NO_PREALLOC;  // required by LPM tries; matches the template
     }
     // A map cannot have zero entries; an empty table is one unused slot.
-    const auto max_entries = static_cast<std::uint32_t>(std::max<std::size_t>(image.keys.size(), 1));
-    UniqueFd fd(bpf_map_create(type, name, sizeof(Key), sizeof(spoor_trail_value), max_entries,
-                               &opts));
+    const auto max_entries =
+        static_cast<std::uint32_t>(std::max<std::size_t>(image.keys.size(), 1));
+    UniqueFd fd(
+        bpf_map_create(type, name, sizeof(Key), sizeof(spoor_trail_value), max_entries, &opts));
     if (!fd) {
         throw std::runtime_error(std::string("cannot create map ") + name + ": " +
                                  errno_text(-errno));
@@ -90,9 +91,8 @@ struct FilterImage {
             return;
         }
         const std::uint32_t first = spoor_filter_bucket(p.addr.bytes.data(), SPOOR_FAMILY_V4);
-        const std::uint32_t count = p.len >= SPOOR_FILTER_BUCKET_BITS
-                                        ? 1
-                                        : 1u << (SPOOR_FILTER_BUCKET_BITS - p.len);
+        const std::uint32_t count =
+            p.len >= SPOOR_FILTER_BUCKET_BITS ? 1 : 1u << (SPOOR_FILTER_BUCKET_BITS - p.len);
         for (std::uint32_t b = first; b < first + count; ++b) {
             set(SPOOR_FILTER_PREFIX, b);
         }
@@ -181,8 +181,7 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
     set_slot(skel.maps.trails_ipport, stats.slot, fd_ipport);
 
     // Publish: flags of the new slot first, then the generation word.
-    __atomic_store_n(&skel.bss->spoor_rt.gen_flags[stats.slot], filter.gen_flags,
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(&skel.bss->spoor_rt.gen_flags[stats.slot], filter.gen_flags, __ATOMIC_RELEASE);
     __atomic_store_n(&skel.bss->spoor_rt.active_gen, stats.slot, __ATOMIC_RELEASE);
     installed_once_ = true;
 

@@ -23,7 +23,7 @@ struct GenerationStats {
 };
 
 class TrailMaps {
-public:
+  public:
     explicit TrailMaps(SensorObject& object) : object_(object) {}
 
     // Builds every IP, CIDR and IP:port table of `trails` into the slot not in
@@ -34,7 +34,7 @@ public:
     // Slot the classifier uses now.
     std::uint32_t active_slot() const;
 
-private:
+  private:
     SensorObject& object_;
     bool installed_once_ = false;
 };

@@ -10,7 +10,7 @@
 namespace spoor::capture {
 
 class RecordBatch {
-public:
+  public:
     void append(const void* data, std::uint32_t size) {
         const auto at = bytes_.size();
         bytes_.resize(at + sizeof(size) + size);
@@ -36,7 +36,7 @@ public:
         }
     }
 
-private:
+  private:
     std::vector<std::uint8_t> bytes_;
     std::size_t count_ = 0;
 };

@@ -18,8 +18,7 @@ RingReader::RingReader(int ring_fd, BoundedQueue<RecordBatch>& queue, RingStats&
     : queue_(queue), stats_(stats) {
     ring_ = ring_buffer__new(ring_fd, &RingReader::on_record, this, nullptr);
     if (ring_ == nullptr) {
-        throw std::runtime_error("cannot map the record ring buffer: " +
-                                 bpf::errno_text(-errno));
+        throw std::runtime_error("cannot map the record ring buffer: " + bpf::errno_text(-errno));
     }
 }
 

@@ -21,7 +21,7 @@ struct RingStats {
 };
 
 class RingReader {
-public:
+  public:
     // Throws std::runtime_error when the ring cannot be mapped.
     RingReader(int ring_fd, BoundedQueue<RecordBatch>& queue, RingStats& stats);
     ~RingReader();
@@ -31,7 +31,7 @@ public:
     // Waits up to `timeout` for a wake-up, then moves everything pending to the queue.
     void poll(std::chrono::milliseconds timeout);
 
-private:
+  private:
     static int on_record(void* ctx, void* data, std::size_t size);
     void flush_batch();
 

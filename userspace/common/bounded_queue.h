@@ -17,7 +17,7 @@ namespace spoor {
 
 template <typename T>
 class BoundedQueue {
-public:
+  public:
     explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {}
 
     // False (and counted in dropped()) when the queue is full or closed.
@@ -68,7 +68,7 @@ public:
     std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
     std::size_t capacity() const { return capacity_; }
 
-private:
+  private:
     const std::size_t capacity_;
     mutable std::mutex mutex_;
     std::condition_variable ready_;

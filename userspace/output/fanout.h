@@ -18,7 +18,7 @@
 namespace spoor::output {
 
 class Output {
-public:
+  public:
     virtual ~Output() = default;
     virtual std::string name() const = 0;
     // False when the line could not be written (counted as failed).
@@ -29,7 +29,7 @@ public:
 
 // One alert per line on stdout.
 class StdoutOutput : public Output {
-public:
+  public:
     std::string name() const override { return "stdout"; }
     bool write(std::uint64_t timestamp_ns, std::string_view line) override;
     void flush() override;
@@ -37,14 +37,14 @@ public:
 
 // Daily files eve-YYYY-MM-DD.json in a directory.
 class LogDirOutput : public Output {
-public:
+  public:
     explicit LogDirOutput(const std::filesystem::path& dir) : sink_(dir) {}
     std::string name() const override;
     bool write(std::uint64_t timestamp_ns, std::string_view line) override;
     void flush() override { sink_.flush(); }
     void reopen() override { sink_.reopen(); }
 
-private:
+  private:
     LogDirSink sink_;
 };
 
@@ -56,7 +56,7 @@ struct OutputStats {
 };
 
 class Fanout {
-public:
+  public:
     explicit Fanout(std::size_t queue_capacity = 65536) : capacity_(queue_capacity) {}
     ~Fanout();
     Fanout(const Fanout&) = delete;
@@ -73,7 +73,7 @@ public:
 
     std::vector<OutputStats> stats() const;
 
-private:
+  private:
     struct Line {
         std::uint64_t timestamp_ns;
         std::shared_ptr<const std::string> text;

@@ -11,7 +11,7 @@
 namespace spoor::output {
 
 class LogDirSink {
-public:
+  public:
     // Creates `dir` if needed; throws std::runtime_error naming the path on failure.
     explicit LogDirSink(std::filesystem::path dir);
     ~LogDirSink();
@@ -25,7 +25,7 @@ public:
     void reopen();  // close the current file; the next write opens it again
     std::filesystem::path current_path() const;
 
-private:
+  private:
     std::filesystem::path dir_;
     std::string day_;  // "YYYY-MM-DD" of the open file
     std::FILE* file_ = nullptr;

@@ -7,8 +7,8 @@ namespace spoor::proto {
 DecodeStatus decode_frame(std::span<const std::uint8_t> frame, Packet& out) {
     spoor_packet pkt{};
     const auto* begin = frame.data();
-    const auto status = spoor_parse_frame(begin, begin + frame.size(),
-                                          static_cast<__u32>(frame.size()), &pkt);
+    const auto status =
+        spoor_parse_frame(begin, begin + frame.size(), static_cast<__u32>(frame.size()), &pkt);
     if (status == SPOOR_PARSE_NOT_IP) {
         return DecodeStatus::NotIp;
     }

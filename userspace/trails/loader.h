@@ -30,7 +30,7 @@ struct LoadReport {
 // A source that cannot be read at all (missing path, corrupt archive...):
 // the message names the path and what went wrong.
 class TrailLoadError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -64,14 +64,14 @@ struct IpPortHash {
 };
 
 class TrailSet {
-public:
+  public:
     // Indicator -> index into records().
     std::unordered_map<IpAddress, std::uint32_t, IpAddressHash> ips;
     std::unordered_map<Prefix, std::uint32_t, PrefixHash> cidrs;
     std::unordered_map<IpPort, std::uint32_t, IpPortHash> ipports;
     std::unordered_map<std::string, std::uint32_t> domains;        // lower-case, no trailing dot
     std::unordered_map<std::string, std::uint32_t> regex_domains;  // pattern text as listed
-    std::unordered_map<std::string, std::uint32_t> urls;           // as normalised by the line rules
+    std::unordered_map<std::string, std::uint32_t> urls;  // as normalised by the line rules
     std::unordered_map<std::string, std::uint32_t> user_agents;
     std::unordered_map<std::string, std::uint32_t> cert_sha1;
     std::unordered_map<std::string, std::uint32_t> ja3;
@@ -86,11 +86,12 @@ public:
     // Adds or merges one indicator (the loader's single entry point; also for tests).
     // On a conflict the better rank keeps the info (a tie keeps the first added);
     // the reference names every distinct source: "<winner ref> (+<other ref>)...".
-    void add(IndicatorKind kind, const std::string& key, const TrailRecord& record, SourceRank rank);
+    void add(IndicatorKind kind, const std::string& key, const TrailRecord& record,
+             SourceRank rank);
     // `key` is the normalised indicator text: "1.2.3.4", "10.0.0.0/8", "1.2.3.4:80",
     // "[2001:db8::1]:443", "evil.com", "evil.com/path", ...
 
-private:
+  private:
     // What a record was built from. The rank lives here rather than per indicator:
     // records are interned by (info, reference, rank), so an indicator's rank is
     // its record's, at no cost per indicator.

@@ -25,7 +25,8 @@
  * bucket sit in the same u64 word: one load answers both questions.
  */
 #define SPOOR_FILTER_BUCKET_BITS 24
-#define SPOOR_FILTER_WORDS (1u << (SPOOR_FILTER_BUCKET_BITS - 5)) /* per generation, 32 buckets a word */
+/* Words per generation: 32 buckets a word. */
+#define SPOOR_FILTER_WORDS (1u << (SPOOR_FILTER_BUCKET_BITS - 5))
 enum spoor_filter_bit {
     SPOOR_FILTER_EXACT = 1u << 0,  /* exact address or IP:port trails in this bucket */
     SPOOR_FILTER_PREFIX = 1u << 1, /* a CIDR trail overlaps this bucket */
@@ -190,9 +191,9 @@ struct spoor_followup_slot {
 /* --- runtime globals (.bss, written by userspace through the skeleton) --- */
 
 struct spoor_runtime {
-    __u32 active_gen;  /* slot of the trail maps in use */
+    __u32 active_gen; /* slot of the trail maps in use */
     __u32 pad;
-    __u64 test_clock_ns; /* non-zero: the packet time for BPF_PROG_TEST_RUN */
+    __u64 test_clock_ns;                /* non-zero: the packet time for BPF_PROG_TEST_RUN */
     __u32 gen_flags[SPOOR_GENERATIONS]; /* enum spoor_gen_flag per slot */
 };
 

@@ -40,9 +40,8 @@ struct Outcome {
 };
 
 class SensorHarness {
-public:
-    explicit SensorHarness(const bpf::SensorConfig& config = {})
-        : object_(config), maps_(object_) {
+  public:
+    explicit SensorHarness(const bpf::SensorConfig& config = {}) : object_(config), maps_(object_) {
         ring_ = ring_buffer__new(object_.ring_fd(), &SensorHarness::on_record, this, nullptr);
         if (ring_ == nullptr) {
             throw std::runtime_error("ring_buffer__new failed");
@@ -68,7 +67,7 @@ public:
         return out;
     }
 
-private:
+  private:
     static int on_record(void* ctx, void* data, std::size_t size) {
         auto* self = static_cast<SensorHarness*>(ctx);
         Record r;

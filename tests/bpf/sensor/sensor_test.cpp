@@ -20,17 +20,21 @@ constexpr std::uint64_t kT0 = 1000 * kSecond;
 // One record id per info so a hit's trail_id says which trail matched.
 trails::TrailSet fixture_trails() {
     trails::TrailSet set;
-    set.add(IndicatorKind::Ip, "10.66.0.1", {"exact v4 (malware)", "(static)"}, SourceRank::StaticMalware);
-    set.add(IndicatorKind::Ip, "fd66::1", {"exact v6 (malware)", "(static)"}, SourceRank::StaticMalware);
+    set.add(IndicatorKind::Ip, "10.66.0.1", {"exact v4 (malware)", "(static)"},
+            SourceRank::StaticMalware);
+    set.add(IndicatorKind::Ip, "fd66::1", {"exact v6 (malware)", "(static)"},
+            SourceRank::StaticMalware);
     set.add(IndicatorKind::Cidr, "10.77.0.0/24", {"cidr24", "(static)"}, SourceRank::StaticTop);
     set.add(IndicatorKind::Cidr, "10.88.0.0/14", {"cidr14", "(static)"}, SourceRank::StaticTop);
     set.add(IndicatorKind::Cidr, "fd77::/64", {"cidr v6 64", "(static)"}, SourceRank::StaticTop);
     set.add(IndicatorKind::Cidr, "fd99::/16", {"cidr v6 16", "(static)"}, SourceRank::StaticTop);
     set.add(IndicatorKind::IpPort, "10.55.0.1:4444", {"ipport", "(static)"}, SourceRank::StaticTop);
-    set.add(IndicatorKind::IpPort, "[fd55::1]:8443", {"ipport v6", "(static)"}, SourceRank::StaticTop);
+    set.add(IndicatorKind::IpPort, "[fd55::1]:8443", {"ipport v6", "(static)"},
+            SourceRank::StaticTop);
     // Listed both exactly and with a port: the port match is the more specific one.
     set.add(IndicatorKind::Ip, "10.44.0.1", {"exact both", "(static)"}, SourceRank::StaticTop);
-    set.add(IndicatorKind::IpPort, "10.44.0.1:443", {"port both", "(static)"}, SourceRank::StaticTop);
+    set.add(IndicatorKind::IpPort, "10.44.0.1:443", {"port both", "(static)"},
+            SourceRank::StaticTop);
     return set;
 }
 
@@ -47,7 +51,8 @@ struct Fixture {
 };
 
 // A mid-flow ACK: no candidate reason, so only a trail hit can make a record.
-FrameSpec ack(std::string_view src, std::uint16_t sport, std::string_view dst, std::uint16_t dport) {
+FrameSpec ack(std::string_view src, std::uint16_t sport, std::string_view dst,
+              std::uint16_t dport) {
     return tcp(src, sport, dst, dport, 0x10);
 }
 
@@ -180,7 +185,8 @@ TEST_CASE("UDP: the first datagram of a new source/destination/port triple") {
     CHECK(out.only_record().header.reasons == SPOOR_REASON_FLOW_START);
     CHECK(out.only_record().header.snap_len == 14 + 20 + 8);  // compact: headers only
     CHECK(f.run(d, kT0 + kSecond).records.empty());
-    CHECK(f.run(udp("10.1.0.1", 40001, "10.1.0.2", 5000), kT0 + kSecond).records.empty());  // same triple
+    CHECK(f.run(udp("10.1.0.1", 40001, "10.1.0.2", 5000), kT0 + kSecond)
+              .records.empty());  // same triple
     CHECK(f.run(udp("10.1.0.1", 40000, "10.1.0.2", 5001), kT0 + kSecond).records.size() == 1);
 }
 
@@ -202,9 +208,11 @@ TEST_CASE("follow-up: segments after a TLS record that did not fit, bounded") {
 TEST_CASE("follow-up after an HTTP head without its blank line") {
     Fixture f;
     CHECK(f.run(tcp("10.1.0.1", 1, "10.1.0.2", 80, 0x18, "GET /a HTTP/1.1\r\nHost: a\r\n"))
-              .only_record().header.reasons == SPOOR_REASON_HTTP);
+              .only_record()
+              .header.reasons == SPOOR_REASON_HTTP);
     CHECK(f.run(tcp("10.1.0.1", 1, "10.1.0.2", 80, 0x18, "User-Agent: x\r\n\r\n"))
-              .only_record().header.reasons == SPOOR_REASON_FOLLOWUP);
+              .only_record()
+              .header.reasons == SPOOR_REASON_FOLLOWUP);
 }
 
 TEST_CASE("snaplen caps the copy; the record keeps the wire length") {
@@ -212,7 +220,8 @@ TEST_CASE("snaplen caps the copy; the record keeps the wire length") {
     config.snaplen = 128;
     SensorHarness sensor(config);
     sensor.install(fixture_trails());
-    const auto frame = build_frame(tcp("10.1.0.1", 1, "10.66.0.1", 80, 0x10, std::string(1000, 'a')));
+    const auto frame =
+        build_frame(tcp("10.1.0.1", 1, "10.66.0.1", 80, 0x10, std::string(1000, 'a')));
     const auto out = sensor.run(frame, kT0);
     CHECK(out.only_record().header.snap_len == 128);
     CHECK(out.only_record().header.packet_len == frame.size());
@@ -236,7 +245,8 @@ TEST_CASE("malformed and non-IP frames are counted, never recorded") {
     auto out = f.sensor.run(frame, kT0);
     CHECK(out.records.empty());
     CHECK(out.counter(SPOOR_CNT_MALFORMED) == 1);
-    std::vector<std::uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06};
+    std::vector<std::uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2,
+                                     0,    0,    0,    0,    1,    0x08, 0x06};
     arp.resize(60, 0);
     out = f.sensor.run(arp, kT0);
     CHECK(out.counter(SPOOR_CNT_NON_IP) == 1);

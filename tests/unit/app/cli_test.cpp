@@ -26,8 +26,8 @@ void parse(CommandLine& values, std::vector<std::string> args) {
 
 TEST_CASE("run flags") {
     CommandLine v;
-    parse(v, {"run", "-i", "eth1", "-i", "eth2", "--mirror", "--xdp-mode", "skb", "--trails",
-              "/a", "--trails", "/b", "--log-dir", "", "--snaplen", "256", "--dedup-window", "5"});
+    parse(v, {"run", "-i", "eth1", "-i", "eth2", "--mirror", "--xdp-mode", "skb", "--trails", "/a",
+              "--trails", "/b", "--log-dir", "", "--snaplen", "256", "--dedup-window", "5"});
     CHECK(v.run.interfaces == std::vector<std::string>{"eth1", "eth2"});
     CHECK(v.run.mirror);
     CHECK(v.run.xdp_mode == "skb");
@@ -72,7 +72,8 @@ TEST_CASE("every flag has a key in the YAML config; flags on the command line wi
     CHECK(v.run.interfaces == std::vector<std::string>{"eth0", "eth1"});
     CHECK(v.run.xdp_mode == "native");
     CHECK(v.run.mirror);
-    CHECK(v.run.trails == std::vector<std::string>{"/var/lib/spoor/trails", "/etc/spoor/custom.txt"});
+    CHECK(v.run.trails ==
+          std::vector<std::string>{"/var/lib/spoor/trails", "/etc/spoor/custom.txt"});
     CHECK(v.run.log_dir == "/tmp/override");
     CHECK(v.run.sensor_name == "branch-office");
     CHECK(v.run.dedup_window_s == 30);

@@ -39,8 +39,12 @@ Verdict classify(const FrameSpec& spec) {
 
 std::vector<std::uint8_t> tls_client_hello(std::uint16_t record_len, std::size_t present) {
     std::vector<std::uint8_t> p(present, 0xab);
-    const std::uint8_t head[] = {0x16, 0x03, 0x01, static_cast<std::uint8_t>(record_len >> 8),
-                                 static_cast<std::uint8_t>(record_len), 0x01};
+    const std::uint8_t head[] = {0x16,
+                                 0x03,
+                                 0x01,
+                                 static_cast<std::uint8_t>(record_len >> 8),
+                                 static_cast<std::uint8_t>(record_len),
+                                 0x01};
     std::copy(std::begin(head), std::end(head), p.begin());
     return p;
 }
@@ -48,11 +52,11 @@ std::vector<std::uint8_t> tls_client_hello(std::uint16_t record_len, std::size_t
 }  // namespace
 
 TEST_CASE("HTTP request methods and responses start a candidate") {
-    for (const char* head : {"GET / HTTP/1.1\r\n\r\n", "POST /x HTTP/1.1\r\n\r\n",
-                             "HEAD / HTTP/1.0\r\n\r\n", "PUT /a HTTP/1.1\r\n\r\n",
-                             "DELETE /a HTTP/1.1\r\n\r\n", "OPTIONS * HTTP/1.1\r\n\r\n",
-                             "CONNECT h:443 HTTP/1.1\r\n\r\n", "PATCH /p HTTP/1.1\r\n\r\n",
-                             "TRACE / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n"}) {
+    for (const char* head :
+         {"GET / HTTP/1.1\r\n\r\n", "POST /x HTTP/1.1\r\n\r\n", "HEAD / HTTP/1.0\r\n\r\n",
+          "PUT /a HTTP/1.1\r\n\r\n", "DELETE /a HTTP/1.1\r\n\r\n", "OPTIONS * HTTP/1.1\r\n\r\n",
+          "CONNECT h:443 HTTP/1.1\r\n\r\n", "PATCH /p HTTP/1.1\r\n\r\n", "TRACE / HTTP/1.1\r\n\r\n",
+          "HTTP/1.1 200 OK\r\n\r\n"}) {
         const auto v = classify(tcp("10.0.0.1", 40000, "10.0.0.2", 8080, 0x18, head));
         CHECK_MESSAGE(v.reasons == SPOOR_REASON_HTTP, head);
         CHECK_MESSAGE(v.followup == 0, head);
@@ -63,7 +67,8 @@ TEST_CASE("HTTP request methods and responses start a candidate") {
 }
 
 TEST_CASE("an HTTP head without its blank line continues in the next segment") {
-    const auto v = classify(tcp("10.0.0.1", 1, "10.0.0.2", 80, 0x18, "GET /long HTTP/1.1\r\nHost: a\r\n"));
+    const auto v =
+        classify(tcp("10.0.0.1", 1, "10.0.0.2", 80, 0x18, "GET /long HTTP/1.1\r\nHost: a\r\n"));
     CHECK(v.reasons == SPOOR_REASON_HTTP);
     CHECK(v.followup == 1);
 }

@@ -25,7 +25,8 @@ DecodeStatus status_of(const std::vector<std::uint8_t>& frame) {
 }  // namespace
 
 TEST_CASE("IPv4 TCP with payload") {
-    const auto frame = build_frame(tcp("10.0.0.1", 1234, "10.0.0.2", 80, 0x18, "GET / HTTP/1.1\r\n"));
+    const auto frame =
+        build_frame(tcp("10.0.0.1", 1234, "10.0.0.2", 80, 0x18, "GET / HTTP/1.1\r\n"));
     const auto p = decode_ok(frame);  // the payload points into `frame`
     CHECK(p.src == ip("10.0.0.1"));
     CHECK(p.dst == ip("10.0.0.2"));
@@ -136,7 +137,8 @@ TEST_CASE("ICMP and ICMPv6 carry type and code") {
 }
 
 TEST_CASE("non-IP frames") {
-    std::vector<std::uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06};
+    std::vector<std::uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2,
+                                     0,    0,    0,    0,    1,    0x08, 0x06};
     arp.resize(42, 0);
     CHECK(status_of(arp) == DecodeStatus::NotIp);
 }
