@@ -2,11 +2,12 @@
 # Installs what spoor needs on Debian 12, builds the release binary and
 # installs the default trail set (Maltrail's static trails).
 #
-#   sudo tools/setup.sh                                  download trails from Maltrail upstream
-#   sudo tools/setup.sh --trails-from static-trails.tar.xz   offline: a local copy (archive or folder)
-#   sudo tools/setup.sh --deps-only                      packages only (used by tools/test.sh)
+# As root:
+#   tools/setup.sh                                   download trails from Maltrail upstream
+#   tools/setup.sh --trails-from static-trails.tar.xz    offline: a local copy (archive or folder)
+#   tools/setup.sh --deps-only                       packages only (used by tools/test.sh)
 #
-# Then: sudo build/spoor run    (see README.md)
+# Then: build/spoor run    (see README.md)
 set -euo pipefail
 
 TRAILS_DIR=/var/lib/spoor/trails
@@ -57,7 +58,7 @@ if [ -z "$trails_from" ]; then
     echo "setup: downloading Maltrail static trails"
     if ! curl -fsSL --max-time 300 "$TRAILS_URL" -o "$staging/maltrail.tar.gz"; then
         echo "setup: cannot download $TRAILS_URL; offline, give a local copy:" >&2
-        echo "  sudo tools/setup.sh --trails-from PATH/static-trails.tar.xz" >&2
+        echo "  tools/setup.sh --trails-from PATH/static-trails.tar.xz" >&2
         exit 1
     fi
     trails_from="$staging/maltrail.tar.gz"
@@ -84,4 +85,4 @@ cp -a "$static" "$TRAILS_DIR.new"
 rm -rf "$TRAILS_DIR"
 mv "$TRAILS_DIR.new" "$TRAILS_DIR"
 echo "setup: $(find "$TRAILS_DIR" -name '*.txt' | wc -l) trail files in $TRAILS_DIR"
-echo "setup: done. Start the sensor with: sudo $BUILD_DIR/spoor run"
+echo "setup: done. Start the sensor (as root) with: $BUILD_DIR/spoor run"

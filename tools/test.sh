@@ -3,8 +3,8 @@
 #   unit  (no root), bpf (BPF_PROG_TEST_RUN), netns (real traffic through veth).
 # Root tiers skip without root on a laptop; under CI=true they must run.
 #
-#   sudo tools/test.sh            everything
-#   sudo tools/test.sh -L unit    one tier (arguments go to ctest)
+#   tools/test.sh            everything (as root)
+#   tools/test.sh -L unit    one tier (arguments go to ctest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
