@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -130,8 +131,9 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    bench_xdp_pass* pass = bench_xdp_pass__open_and_load();
-    if (pass == nullptr) {
+    const std::unique_ptr<bench_xdp_pass, decltype(&bench_xdp_pass__destroy)> pass(
+        bench_xdp_pass__open_and_load(), &bench_xdp_pass__destroy);
+    if (!pass) {
         std::fprintf(stderr, "xdp_bench: cannot load the XDP_PASS program (root?)\n");
         return 1;
     }
@@ -178,6 +180,5 @@ int main(int argc, char** argv) {
                     cost.wall_ns / base.wall_ns);
     }
     std::printf("(median of %d rounds x %u repetitions; BPF_PROG_TEST_RUN, XDP)\n", rounds, repeat);
-    bench_xdp_pass__destroy(pass);
     return 0;
 }
