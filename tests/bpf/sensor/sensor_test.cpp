@@ -5,7 +5,7 @@
 #include <linux/pkt_cls.h>
 
 #include "harness.h"
-#include "support/packet_builder.h"
+#include "frame_builder.h"
 
 using namespace spoor;
 using namespace spoor::test;

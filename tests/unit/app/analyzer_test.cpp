@@ -10,7 +10,7 @@
 
 #include "app/analyzer.h"
 #include "spoor/abi.h"
-#include "support/packet_builder.h"
+#include "frame_builder.h"
 
 using namespace spoor;
 using spoor::test::build_frame;

@@ -5,7 +5,7 @@
 #include <iterator>
 
 #include "lib/candidate.h"
-#include "support/packet_builder.h"
+#include "frame_builder.h"
 
 using namespace spoor::test;
 

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "proto/packet.h"
-#include "support/packet_builder.h"
+#include "frame_builder.h"
 
 using spoor::proto::decode_frame;
 using spoor::proto::DecodeStatus;

@@ -1,4 +1,4 @@
-#include "support/packet_builder.h"
+#include "frame_builder.h"
 
 #include <cstdio>
 #include <cstdlib>
