@@ -1,6 +1,6 @@
-// Builds Ethernet frames for tests and the capture generator: VLAN tags, IPv4 options, IPv6 extension
-// headers, fragments, TCP/UDP/ICMP with any payload. Checksums are left zero:
-// neither the classifier nor the kernel's XDP/test-run path checks them.
+// Builds Ethernet frames for tests and the capture generator: VLAN tags, IPv4 options, IPv6
+// extension headers, fragments, TCP/UDP/ICMP with any payload. Checksums are left zero: neither the
+// classifier nor the kernel's XDP/test-run path checks them.
 #pragma once
 
 #include <cstdint>
