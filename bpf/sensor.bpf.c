@@ -33,21 +33,6 @@ static __always_inline __u64 spoor_wakeup_flag(void)
                : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void spoor_fill_header(struct spoor_env *env, struct spoor_record *rec,
-                                              const struct spoor_decision *d, __u32 ifindex,
-                                              __u32 frame_len, __u8 direction, __u32 snap)
-{
-    rec->timestamp_ns = spoor_env_now(env);
-    rec->ifindex = ifindex;
-    rec->packet_len = frame_len;
-    rec->reasons = d->reasons;
-    rec->generation = d->generation;
-    rec->snap_len = (__u16)snap;
-    rec->direction = direction;
-    rec->hits[SPOOR_SIDE_SRC] = d->hits[SPOOR_SIDE_SRC];
-    rec->hits[SPOOR_SIDE_DST] = d->hits[SPOOR_SIDE_DST];
-}
-
 static __always_inline void spoor_submit(struct spoor_env *env, struct spoor_scratch *s, __u32 snap)
 {
     __u64 size = sizeof(struct spoor_record) + snap;
@@ -87,7 +72,8 @@ int spoor_xdp(struct xdp_md *ctx)
     snap = spoor_snap_len(d.copy_len);
     if (snap > 0 && bpf_xdp_load_bytes(ctx, 0, s->data, snap))
         snap = 0;
-    spoor_fill_header(&env, &s->rec, &d, ctx->ingress_ifindex, frame_len, SPOOR_DIR_INGRESS, snap);
+    spoor_record_header(&env, &d, ctx->ingress_ifindex, frame_len, SPOOR_DIR_INGRESS, snap,
+                        &s->rec);
     spoor_submit(&env, s, snap);
     return verdict;
 }
@@ -120,7 +106,7 @@ int spoor_tc_egress(struct __sk_buff *skb)
     snap = spoor_snap_len(d.copy_len);
     if (snap > 0 && bpf_skb_load_bytes(skb, 0, s->data, snap))
         snap = 0;
-    spoor_fill_header(&env, &s->rec, &d, skb->ifindex, skb->len, SPOOR_DIR_EGRESS, snap);
+    spoor_record_header(&env, &d, skb->ifindex, skb->len, SPOOR_DIR_EGRESS, snap, &s->rec);
     spoor_submit(&env, s, snap);
     return TC_ACT_UNSPEC;
 }

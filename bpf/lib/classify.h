@@ -12,6 +12,7 @@
 #define SPOOR_CLASSIFY_H
 
 #include "candidate.h"
+#include "filter.h"
 #include "flow.h"
 
 struct spoor_decision {
@@ -193,8 +194,7 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
     /* Field by field: a memset of the whole decision costs more on the miss path. */
     d->reasons = 0;
     d->copy_len = 0;
-    d->hits[SPOOR_SIDE_SRC] = (struct spoor_hit){0};
-    d->hits[SPOOR_SIDE_DST] = (struct spoor_hit){0};
+    __builtin_memset(d->hits, 0, sizeof(d->hits));
     __builtin_memset(&pkt, 0, sizeof(pkt));
     spoor_env_count(env, SPOOR_CNT_PACKETS, 1);
     spoor_env_count(env, SPOOR_CNT_BYTES, frame_len);
@@ -249,6 +249,22 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
                   : pkt.payload_off                         ? pkt.payload_off
                                                             : frame_len;
     return d->reasons;
+}
+
+/* The fixed header of the record for a decision; `snap` frame bytes follow it. */
+SPOOR_INLINE void spoor_record_header(struct spoor_env *env, const struct spoor_decision *d,
+                                      __u32 ifindex, __u32 frame_len, __u8 direction, __u32 snap,
+                                      struct spoor_record *rec)
+{
+    rec->timestamp_ns = spoor_env_now(env);
+    rec->ifindex = ifindex;
+    rec->packet_len = frame_len;
+    rec->reasons = d->reasons;
+    rec->generation = d->generation;
+    rec->snap_len = (__u16)snap;
+    rec->direction = direction;
+    rec->hits[SPOOR_SIDE_SRC] = d->hits[SPOOR_SIDE_SRC];
+    rec->hits[SPOOR_SIDE_DST] = d->hits[SPOOR_SIDE_DST];
 }
 
 #endif /* SPOOR_CLASSIFY_H */

@@ -4,9 +4,10 @@
  * bounds check against data_end, so the same code satisfies the verifier
  * and is safe on hostile bytes in the host build (replay, unit tests).
  *
- * Handles Ethernet with up to two VLAN tags (802.1Q / 802.1ad), IPv4 with
- * options, IPv6 with up to SPOOR_IPV6_EXT_MAX extension headers, and the
- * TCP, UDP, ICMP and ICMPv6 headers. Non-first fragments carry no L4 header.
+ * Handles Ethernet with up to two VLAN tags (802.1Q / 802.1ad) and PPPoE
+ * session frames, IPv4 with options, IPv6 with up to SPOOR_IPV6_EXT_MAX
+ * extension headers, and the TCP, UDP, ICMP and ICMPv6 headers. Non-first
+ * fragments carry no L4 header.
  */
 #ifndef SPOOR_PARSE_H
 #define SPOOR_PARSE_H
@@ -22,6 +23,10 @@
 #define SPOOR_ETH_P_IPV6 0x86DD
 #define SPOOR_ETH_P_8021Q 0x8100
 #define SPOOR_ETH_P_8021AD 0x88A8
+#define SPOOR_ETH_P_PPPOE_SESSION 0x8864
+#define SPOOR_PPP_IPV4 0x0021
+#define SPOOR_PPP_IPV6 0x0057
+#define SPOOR_PPPOE_HLEN 8 /* PPPoE header (6) + PPP protocol (2) */
 
 #define SPOOR_IPPROTO_ICMP 1
 #define SPOOR_IPPROTO_TCP 6
@@ -230,6 +235,24 @@ SPOOR_INLINE int spoor_parse_frame(const __u8 *data, const __u8 *data_end, __u32
         proto = spoor_load_be16(pos + 2);
         pos += 4;
         off += 4;
+    }
+
+    /* PPPoE session (DSL uplinks, RFC 2516): the PPP protocol says IPv4 or IPv6. */
+    if (proto == SPOOR_ETH_P_PPPOE_SESSION) {
+        if (pos + SPOOR_PPPOE_HLEN > data_end)
+            return SPOOR_PARSE_MALFORMED;
+        switch (spoor_load_be16(pos + 6)) {
+        case SPOOR_PPP_IPV4:
+            proto = SPOOR_ETH_P_IP;
+            break;
+        case SPOOR_PPP_IPV6:
+            proto = SPOOR_ETH_P_IPV6;
+            break;
+        default:
+            return SPOOR_PARSE_NOT_IP; /* LCP, IPCP, ... */
+        }
+        pos += SPOOR_PPPOE_HLEN;
+        off += SPOOR_PPPOE_HLEN;
     }
 
     pkt->l3_off = (__u16)off;

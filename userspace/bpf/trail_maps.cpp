@@ -9,15 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "bpf/filter_image.h"
 #include "common/unique_fd.h"
 #include "lib/filter.h"
 #include "spoor_bpf.skel.h"
 
 namespace spoor::bpf {
 namespace {
-
-using trails::IpPort;
-using trails::Prefix;
 
 // Key/value arrays for one inner map, filled then written in batches.
 template <typename Key>
@@ -68,37 +66,6 @@ UniqueFd create_inner_map(const char* name, bpf_map_type type, const MapImage<Ke
     return fd;
 }
 
-// The prefilter words of one generation (layout: bpf/lib/filter.h).
-struct FilterImage {
-    std::vector<std::uint64_t> words = std::vector<std::uint64_t>(SPOOR_FILTER_WORDS, 0);
-    std::uint32_t gen_flags = 0;
-
-    void set(std::uint32_t bit, std::uint32_t bucket) {
-        words[spoor_filter_index(0, bucket)] |= std::uint64_t{bit} << spoor_filter_shift(bucket);
-    }
-    void set_address(std::uint32_t bit, const IpAddress& addr) {
-        set(bit, spoor_filter_bucket(addr.bytes.data(), addr.family));
-    }
-    // Every bucket a prefix overlaps; IPv6 prefixes shorter than the hashed /48 cannot be
-    // expressed and make the classifier always consult the IPv6 LPM table.
-    void set_prefix(const Prefix& p) {
-        if (!p.addr.is_v4()) {
-            if (p.len < 48) {
-                gen_flags |= SPOOR_GEN_V6_SHORT_PREFIX;
-            } else {
-                set_address(SPOOR_FILTER_PREFIX, p.addr);
-            }
-            return;
-        }
-        const std::uint32_t first = spoor_filter_bucket(p.addr.bytes.data(), SPOOR_FAMILY_V4);
-        const std::uint32_t count =
-            p.len >= SPOOR_FILTER_BUCKET_BITS ? 1 : 1u << (SPOOR_FILTER_BUCKET_BITS - p.len);
-        for (std::uint32_t b = first; b < first + count; ++b) {
-            set(SPOOR_FILTER_PREFIX, b);
-        }
-    }
-};
-
 void write_filter(int fd, std::uint32_t slot, const FilterImage& image) {
     std::vector<std::uint32_t> keys(image.words.size());
     for (std::uint32_t i = 0; i < keys.size(); ++i) {
@@ -134,7 +101,7 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
     MapImage<spoor_lpm4_key> lpm4;
     MapImage<spoor_lpm6_key> lpm6;
     MapImage<spoor_ipport_key> ipport;
-    FilterImage filter;
+    const FilterImage filter = build_filter(trails);
 
     for (const auto& [addr, id] : trails.ips) {
         if (addr.is_v4()) {
@@ -144,7 +111,6 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
         } else {
             exact6.add(addr.bytes, id, 128);
         }
-        filter.set_address(SPOOR_FILTER_EXACT, addr);
     }
     for (const auto& [ip_port, id] : trails.ipports) {
         spoor_ipport_key key{};
@@ -152,7 +118,6 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
         key.port = ip_port.port;
         key.family = ip_port.addr.family;
         ipport.add(key, id, ip_port.addr.bits());
-        filter.set_address(SPOOR_FILTER_EXACT, ip_port.addr);
     }
     for (const auto& [prefix, id] : trails.cidrs) {
         if (prefix.addr.is_v4()) {
@@ -164,7 +129,6 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
             std::memcpy(key.addr, prefix.addr.bytes.data(), 16);
             lpm6.add(key, id, prefix.len);
         }
-        filter.set_prefix(prefix);
     }
 
     auto& skel = object_.skel();

@@ -176,3 +176,33 @@ TEST_CASE("inconsistent headers are malformed") {
     bad_doff[14 + 20 + 12] = 0x30;  // TCP data offset 12 bytes
     CHECK(status_of(bad_doff) == DecodeStatus::Malformed);
 }
+
+TEST_CASE("PPPoE session frames carry IPv4 and IPv6; PPP control frames are not IP") {
+    const auto pppoe = [](std::vector<std::uint8_t> frame, std::uint16_t ppp_proto) {
+        // Ethernet type -> 0x8864, then version/type, code, session id, length, PPP protocol.
+        const auto ip_bytes = static_cast<std::uint16_t>(frame.size() - 14 + 2);
+        frame[12] = 0x88;
+        frame[13] = 0x64;
+        const std::vector<std::uint8_t> head = {0x11,
+                                                0x00,
+                                                0x12,
+                                                0x34,
+                                                static_cast<std::uint8_t>(ip_bytes >> 8),
+                                                static_cast<std::uint8_t>(ip_bytes),
+                                                static_cast<std::uint8_t>(ppp_proto >> 8),
+                                                static_cast<std::uint8_t>(ppp_proto)};
+        frame.insert(frame.begin() + 14, head.begin(), head.end());
+        return frame;
+    };
+    auto p = decode_ok(pppoe(build_frame(tcp("10.0.0.1", 1, "10.0.0.2", 443)), 0x0021));
+    CHECK(p.dst == ip("10.0.0.2"));
+    CHECK(p.dst_port == 443);
+    p = decode_ok(pppoe(build_frame(udp("fd00::1", 1, "fd00::2", 53)), 0x0057));
+    CHECK(p.dst == ip("fd00::2"));
+    CHECK(p.dst_port == 53);
+    CHECK(status_of(pppoe(build_frame(udp("10.0.0.1", 1, "10.0.0.2", 2)), 0xc021)) ==
+          DecodeStatus::NotIp);  // LCP
+    auto cut = pppoe(build_frame(udp("10.0.0.1", 1, "10.0.0.2", 2)), 0x0021);
+    cut.resize(18);
+    CHECK(status_of(cut) == DecodeStatus::Malformed);
+}

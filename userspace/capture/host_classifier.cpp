@@ -1,0 +1,240 @@
+#include "capture/host_classifier.h"
+
+#include <algorithm>
+#include <cstring>
+#include <list>
+#include <unordered_map>
+
+#include "bpf/filter_image.h"
+
+// --- the host environment of bpf/lib/classify.h ----------------------------
+// classify.h calls spoor_env_* functions on a `struct spoor_env`; the kernel
+// build defines them over maps (env_kernel.h), this file over HostTables.
+
+struct spoor_env {
+    spoor::capture::HostTables* tables;
+    __u64 now;  // packet time of the frame being classified
+};
+
+static inline void spoor_env_count(struct spoor_env* env, __u32 counter, __u64 value);
+static inline __u64 spoor_env_now(struct spoor_env* env);
+static inline __u32 spoor_env_generation(struct spoor_env* env);
+static inline __u32 spoor_env_gen_flags(struct spoor_env* env, __u32 gen);
+static inline __u32 spoor_env_filter_bits(struct spoor_env* env, __u32 gen, __u32 bucket);
+static inline const struct spoor_trail_value* spoor_env_lookup_exact(struct spoor_env* env,
+                                                                     __u32 gen, const __u8* addr,
+                                                                     __u8 family);
+static inline const struct spoor_trail_value* spoor_env_lookup_prefix(struct spoor_env* env,
+                                                                      __u32 gen, const __u8* addr,
+                                                                      __u8 family);
+static inline const struct spoor_trail_value* spoor_env_lookup_ipport(struct spoor_env* env,
+                                                                      __u32 gen, const __u8* addr,
+                                                                      __u8 family, __u16 port);
+static inline int spoor_env_dedup_claim(struct spoor_env* env, const struct spoor_dedup_key* key,
+                                        __u64 now);
+static inline int spoor_env_udp_triple_claim(struct spoor_env* env,
+                                             const struct spoor_udp_triple_key* key, __u64 now);
+static inline struct spoor_followup_slot* spoor_env_followup_slot(struct spoor_env* env,
+                                                                  __u32 index);
+
+#include "lib/classify.h"
+
+namespace spoor::capture {
+namespace {
+
+// Hash and equality over the raw bytes of a fixed-layout ABI key (padding is always zeroed).
+template <typename Key>
+struct KeyBytes {
+    std::size_t operator()(const Key& k) const noexcept {
+        const auto* p = reinterpret_cast<const unsigned char*>(&k);
+        std::uint64_t h = 14695981039346656037ull;
+        for (std::size_t i = 0; i < sizeof(Key); ++i) {
+            h = (h ^ p[i]) * 1099511628211ull;
+        }
+        return h;
+    }
+    bool operator()(const Key& a, const Key& b) const noexcept {
+        return std::memcmp(&a, &b, sizeof(Key)) == 0;
+    }
+};
+
+// A bounded "last seen" table with least-recently-used eviction, like the kernel's LRU maps.
+template <typename Key>
+class SeenTable {
+public:
+    explicit SeenTable(std::size_t capacity) : capacity_(capacity) {}
+
+    // The kernel's claim: true when the key is absent or was last claimed a window ago.
+    bool claim(const Key& key, std::uint64_t now, std::uint64_t window) {
+        auto it = index_.find(key);
+        if (it != index_.end()) {
+            order_.splice(order_.begin(), order_, it->second);
+            if (now - it->second->second < window) {
+                return false;
+            }
+            it->second->second = now;
+            return true;
+        }
+        if (index_.size() >= capacity_) {
+            index_.erase(order_.back().first);
+            order_.pop_back();
+        }
+        order_.emplace_front(key, now);
+        index_.emplace(key, order_.begin());
+        return true;
+    }
+
+private:
+    using Entry = std::pair<Key, std::uint64_t>;
+    std::size_t capacity_;
+    std::list<Entry> order_;  // most recent first
+    std::unordered_map<Key, typename std::list<Entry>::iterator, KeyBytes<Key>, KeyBytes<Key>>
+        index_;
+};
+
+// Sizes of the kernel's maps (bpf/lib/env_kernel.h): the same bounds, the same behaviour.
+constexpr std::size_t kDedupEntries = 65536;
+constexpr std::size_t kUdpTripleEntries = 65536;
+
+}  // namespace
+
+struct HostTables {
+    std::shared_ptr<const trails::TrailSet> trails;
+    bpf::SensorConfig config;
+    bpf::FilterImage filter;
+    std::vector<int> prefix_lengths[2];  // per family (v4, v6), longest first
+    spoor_trail_value found{};           // value returned by the last lookup
+    SeenTable<spoor_dedup_key> dedup{kDedupEntries};
+    SeenTable<spoor_udp_triple_key> udp_triples{kUdpTripleEntries};
+    std::vector<spoor_followup_slot> followups =
+        std::vector<spoor_followup_slot>(SPOOR_FOLLOWUP_SLOTS);
+    spoor_counters counters{};
+
+    const spoor_trail_value* found_value(std::uint32_t id, std::uint32_t prefix_len) {
+        found = {id, prefix_len};
+        return &found;
+    }
+};
+
+}  // namespace spoor::capture
+
+using spoor::IpAddress;
+using spoor::trails::IpPort;
+using spoor::trails::Prefix;
+
+static inline void spoor_env_count(struct spoor_env* env, __u32 counter, __u64 value) {
+    if (counter < SPOOR_CNT_MAX) {
+        env->tables->counters.c[counter] += value;
+    }
+}
+
+static inline __u64 spoor_env_now(struct spoor_env* env) {
+    return env->now;
+}
+
+// Replay loads one trail set: it lives in generation 0.
+static inline __u32 spoor_env_generation(struct spoor_env*) {
+    return 0;
+}
+
+static inline __u32 spoor_env_gen_flags(struct spoor_env* env, __u32) {
+    return env->tables->filter.gen_flags;
+}
+
+static inline __u32 spoor_env_filter_bits(struct spoor_env* env, __u32, __u32 bucket) {
+    const auto word = env->tables->filter.words[spoor_filter_index(0, bucket)];
+    return (word >> spoor_filter_shift(bucket)) & 3;
+}
+
+static inline const struct spoor_trail_value* spoor_env_lookup_exact(struct spoor_env* env, __u32,
+                                                                     const __u8* addr,
+                                                                     __u8 family) {
+    const auto& ips = env->tables->trails->ips;
+    const auto it = ips.find(IpAddress::from_bytes(family, addr));
+    return it == ips.end() ? nullptr
+                           : env->tables->found_value(it->second, family == 4 ? 32 : 128);
+}
+
+static inline const struct spoor_trail_value* spoor_env_lookup_prefix(struct spoor_env* env, __u32,
+                                                                      const __u8* addr,
+                                                                      __u8 family) {
+    const auto& cidrs = env->tables->trails->cidrs;
+    const auto address = IpAddress::from_bytes(family, addr);
+    for (const int len : env->tables->prefix_lengths[family == 4 ? 0 : 1]) {
+        const auto it = cidrs.find(Prefix{address.masked(len), static_cast<std::uint8_t>(len)});
+        if (it != cidrs.end()) {
+            return env->tables->found_value(it->second, static_cast<std::uint32_t>(len));
+        }
+    }
+    return nullptr;
+}
+
+static inline const struct spoor_trail_value* spoor_env_lookup_ipport(struct spoor_env* env, __u32,
+                                                                      const __u8* addr,
+                                                                      __u8 family, __u16 port) {
+    const auto& ipports = env->tables->trails->ipports;
+    const auto it = ipports.find(IpPort{IpAddress::from_bytes(family, addr), port});
+    return it == ipports.end() ? nullptr
+                               : env->tables->found_value(it->second, family == 4 ? 32 : 128);
+}
+
+static inline int spoor_env_dedup_claim(struct spoor_env* env, const struct spoor_dedup_key* key,
+                                        __u64 now) {
+    return env->tables->dedup.claim(*key, now, env->tables->config.dedup_window_ns);
+}
+
+static inline int spoor_env_udp_triple_claim(struct spoor_env* env,
+                                             const struct spoor_udp_triple_key* key, __u64 now) {
+    return env->tables->udp_triples.claim(*key, now, env->tables->config.dedup_window_ns);
+}
+
+static inline struct spoor_followup_slot* spoor_env_followup_slot(struct spoor_env* env,
+                                                                  __u32 index) {
+    return &env->tables->followups[index & (SPOOR_FOLLOWUP_SLOTS - 1)];
+}
+
+namespace spoor::capture {
+
+HostClassifier::HostClassifier(std::shared_ptr<const trails::TrailSet> trails,
+                               const bpf::SensorConfig& config)
+    : tables_(std::make_unique<HostTables>()) {
+    tables_->filter = bpf::build_filter(*trails);
+    for (const auto& [prefix, id] : trails->cidrs) {
+        auto& lengths = tables_->prefix_lengths[prefix.addr.is_v4() ? 0 : 1];
+        if (std::find(lengths.begin(), lengths.end(), prefix.len) == lengths.end()) {
+            lengths.push_back(prefix.len);
+        }
+    }
+    for (auto& lengths : tables_->prefix_lengths) {
+        std::sort(lengths.rbegin(), lengths.rend());
+    }
+    tables_->trails = std::move(trails);
+    tables_->config = config;
+}
+
+HostClassifier::~HostClassifier() = default;
+
+const spoor_counters& HostClassifier::counters() const {
+    return tables_->counters;
+}
+
+bool HostClassifier::classify(std::span<const std::uint8_t> frame, std::uint64_t time_ns,
+                              std::vector<std::uint8_t>& record) {
+    spoor_env env{tables_.get(), time_ns};
+    spoor_decision d;
+    const auto frame_len = static_cast<__u32>(frame.size());
+    if (!spoor_classify(&env, frame.data(), frame.data() + frame.size(), frame_len, &d)) {
+        return false;
+    }
+    const auto snap = std::min({d.copy_len, tables_->config.snaplen, frame_len});
+    spoor_record header{};
+    spoor_record_header(&env, &d, 0, frame_len, SPOOR_DIR_INGRESS, snap, &header);
+    record.resize(sizeof(header) + snap);
+    std::memcpy(record.data(), &header, sizeof(header));
+    std::memcpy(record.data() + sizeof(header), frame.data(), snap);
+    spoor_env_count(&env, SPOOR_CNT_RECORDS, 1);
+    spoor_env_count(&env, SPOOR_CNT_RECORD_BYTES, record.size());
+    return true;
+}
+
+}  // namespace spoor::capture
