@@ -1,5 +1,7 @@
 #include "app/analyzer.h"
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include "detect/trail_hits.h"
@@ -8,12 +10,21 @@
 #include "spoor/abi.h"
 
 namespace spoor::app {
+namespace {
+
+std::string host_name() {
+    char buf[256] = {};
+    gethostname(buf, sizeof(buf) - 1);
+    return buf;
+}
+
+}  // namespace
 
 Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
                    std::string host, IfaceName iface_name, std::int64_t clock_offset_ns)
     : trails_(std::move(trails)),
       fanout_(fanout),
-      host_(std::move(host)),
+      host_(host.empty() ? host_name() : std::move(host)),
       iface_name_(std::move(iface_name)),
       clock_offset_ns_(clock_offset_ns) {}
 

@@ -29,7 +29,8 @@ class Analyzer {
   public:
     using IfaceName = std::function<std::string(std::uint32_t ifindex)>;
 
-    // `clock_offset_ns` turns record time (CLOCK_MONOTONIC in the kernel) into Unix time.
+    // `host` names the sensor in alerts (empty: the host name). `clock_offset_ns` turns record
+    // time into Unix time (live: CLOCK_MONOTONIC to realtime; replay: 0).
     Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
              std::string host, IfaceName iface_name, std::int64_t clock_offset_ns);
 

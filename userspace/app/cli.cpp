@@ -62,6 +62,37 @@ void add_run(CLI::App& cli, RunOptions& o) {
         ->capture_default_str();
 }
 
+void add_replay(CLI::App& cli, ReplayOptions& o) {
+    auto* replay = cli.add_subcommand(
+        "replay",
+        "Run captures through the sensor's classifier and write the alerts it would have");
+    replay->fallthrough();  // --config is a top-level option
+    replay->footer(
+        "Examples:\n"
+        "  spoor replay --trails /var/lib/spoor/trails day1.pcap day2.pcapng\n"
+        "  tcpdump -i eth0 -w - | spoor replay -          from stdin\n"
+        "  spoor replay --kernel capture.pcap             through the loaded XDP program (root)\n"
+        "Captures go through one state in order; time is the packets' own. Alerts go to stdout\n"
+        "(or --log-dir), the summary to stderr; exit status 1 if a capture was cut short.\n");
+    replay->add_option("captures", o.captures, "pcap or pcapng files, - for stdin")->required();
+    replay->add_option("--trails", o.trails, "Trail source, repeatable (as for run)")
+        ->capture_default_str();
+    replay->add_flag("--allow-empty", o.allow_empty, "Replay even when no trail was loaded");
+    replay->add_option("--log-dir", o.log_dir, "Write DIR/eve-YYYY-MM-DD.json instead of stdout");
+    replay->add_flag("--kernel", o.kernel,
+                     "Run every packet through the loaded XDP program (BPF_PROG_TEST_RUN, root)");
+    replay->add_option("--sensor-name", o.sensor_name,
+                       "Value of `host` in alerts (default: hostname)");
+    replay->add_option("--snaplen", o.snaplen, "Packet bytes a record carries")
+        ->check(CLI::Range(64, SPOOR_SNAP_MAX))
+        ->capture_default_str();
+    replay
+        ->add_option("--dedup-window", o.dedup_window_s,
+                     "Seconds during which a flow reports a trail once")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+}
+
 void add_client(CLI::App& cli, const char* name, const char* what, ClientOptions& o) {
     auto* sub = cli.add_subcommand(name, what);
     sub->add_option("--control-socket", o.socket, "The daemon's control socket")
@@ -80,12 +111,13 @@ std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
                     "debug, info, warn or error (logs go to stderr)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();
-    cli->config_formatter(std::make_shared<YamlConfig>("run"));
-    cli->set_config("--config", "", "YAML file of `spoor run` flags (keys: the long flag names)")
+    cli->config_formatter(std::make_shared<YamlConfig>(*cli));
+    cli->set_config("--config", "",
+                    "YAML file of `run` and `replay` flags (keys: the long flag names)")
         ->check(CLI::ExistingFile);
-    cli->allow_config_extras(false);  // a misspelt key is an error, not silently ignored
 
     add_run(*cli, values.run);
+    add_replay(*cli, values.replay);
     values.client.socket = kDefaultControlSocket;
     add_client(*cli, "stats", "Counters of the running daemon (kernel, queues, outputs)",
                values.client);

@@ -19,6 +19,7 @@ struct ClientOptions {
 struct CommandLine {
     std::string log_level = "info";
     RunOptions run;
+    ReplayOptions replay;
     ClientOptions client;
 };
 

@@ -18,12 +18,12 @@
 #include "app/analyzer.h"
 #include "app/control.h"
 #include "app/options.h"
+#include "app/trail_loading.h"
 #include "bpf/attach.h"
 #include "bpf/sensor_object.h"
 #include "bpf/trail_maps.h"
 #include "capture/ring_reader.h"
 #include "output/fanout.h"
-#include "trails/loader.h"
 
 namespace spoor::app {
 namespace {
@@ -92,12 +92,6 @@ std::int64_t monotonic_to_realtime_offset() {
         return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
     };
     return ns(real) - ns(mono);
-}
-
-std::string host_name() {
-    char buf[256] = {};
-    gethostname(buf, sizeof(buf) - 1);
-    return buf;
 }
 
 std::string mib(std::uint64_t bytes) {
@@ -183,23 +177,7 @@ int run_daemon(const RunOptions& o) {
     ControlServer control(o.control_socket);
 
     // Trails.
-    std::vector<std::filesystem::path> sources(o.trails.begin(), o.trails.end());
-    trails::LoadReport report;
-    auto trail_set = std::make_shared<trails::TrailSet>(trails::load_trails(sources, report));
-    constexpr std::size_t kShownMalformed = 20;
-    for (std::size_t i = 0; i < report.malformed.size() && i < kShownMalformed; ++i) {
-        const auto& m = report.malformed[i];
-        spdlog::warn("{}:{}: {}: {}", m.file, m.line, m.reason, m.text);
-    }
-    if (report.malformed.size() > kShownMalformed) {
-        spdlog::warn("... and {} more malformed trail lines",
-                     report.malformed.size() - kShownMalformed);
-    }
-    if (trail_set->total() == 0 && !o.allow_empty) {
-        throw std::runtime_error(
-            "no trails loaded from the given --trails sources; refusing to "
-            "watch with nothing to match (--allow-empty to start anyway)");
-    }
+    const auto [trail_set, report] = load_trail_sources(o.trails, o.allow_empty);
 
     // Kernel side.
     bpf::SensorConfig config;
@@ -223,7 +201,7 @@ int run_daemon(const RunOptions& o) {
         iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
     }
     Analyzer analyzer(
-        trail_set, fanout, o.sensor_name.empty() ? host_name() : o.sensor_name,
+        trail_set, fanout, o.sensor_name,
         [&iface_names](std::uint32_t ifindex) {
             auto it = iface_names.find(ifindex);
             return it == iface_names.end() ? std::to_string(ifindex) : it->second;

@@ -48,11 +48,6 @@ int main(int argc, char** argv) {
     const auto cli = spoor::app::make_cli(values);
     try {
         cli->parse(argc, argv);
-    } catch (const CLI::ConfigError& e) {
-        // CLI11 words a key no flag has as "INI was not able to parse run.<key>".
-        std::fprintf(stderr, "spoor: --config %s: %s (keys are the long flags of `spoor run`)\n",
-                     cli->get_option("--config")->as<std::string>().c_str(), e.what());
-        return 2;
     } catch (const CLI::ParseError& e) {
         return cli->exit(e);
     }
@@ -60,6 +55,9 @@ int main(int argc, char** argv) {
         spoor::init_logging(values.log_level);
         if (cli->got_subcommand("run")) {
             return spoor::app::run_daemon(values.run);
+        }
+        if (cli->got_subcommand("replay")) {
+            return spoor::app::run_replay(values.replay);
         }
         for (const char* command : {"stats", "status"}) {
             if (cli->got_subcommand(command)) {

@@ -27,4 +27,19 @@ struct RunOptions {
 
 int run_daemon(const RunOptions& options);
 
+// What `spoor replay` is asked to do.
+struct ReplayOptions {
+    std::vector<std::string> captures;  // pcap / pcapng files, "-" for stdin, in order
+    std::vector<std::string> trails = {"/var/lib/spoor/trails"};
+    bool allow_empty = false;
+    std::string log_dir;  // empty: alerts on stdout
+    bool kernel = false;  // run every packet through the loaded XDP program (root)
+    std::string sensor_name;
+    std::uint32_t snaplen = 2048;
+    double dedup_window_s = 60;
+};
+
+// Exit status: 0, or 1 when a capture could not be read to its end.
+int run_replay(const ReplayOptions& options);
+
 }  // namespace spoor::app

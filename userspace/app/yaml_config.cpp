@@ -47,7 +47,6 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
     }
     for (const auto& entry : root) {
         CLI::ConfigItem item;
-        item.parents = {subcommand_};
         item.name = entry.first.as<std::string>();
         const YAML::Node& value = entry.second;
         const auto where = " (line " + std::to_string(value.Mark().line + 1) + ")";
@@ -65,7 +64,19 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
             throw CLI::ConversionError("config: '" + item.name + "' must be a value or a list" +
                                        where);
         }
-        items.push_back(std::move(item));
+        bool known = false;
+        for (const CLI::App* sub : app_.get_subcommands({})) {
+            if (sub->get_option_no_throw("--" + item.name) != nullptr) {
+                item.parents = {sub->get_name()};
+                items.push_back(item);
+                known = true;
+            }
+        }
+        if (!known) {
+            throw CLI::ConversionError("config: unknown key '" + item.name + "'" + where +
+                                       ": keys are the long flags of `spoor run` and `spoor "
+                                       "replay`");
+        }
     }
     return items;
 }

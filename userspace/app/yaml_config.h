@@ -1,6 +1,8 @@
 // CLI11 reads the --config file through this: a YAML mapping whose keys are
-// the long flag names of one subcommand (`log-dir: /var/log/spoor`,
-// `trails: [a, b]`, `mirror: true`). Flags given on the command line win.
+// long flag names of the subcommands (`log-dir: /var/log/spoor`, `trails:
+// [a, b]`, `mirror: true`). One file serves `run` and `replay`: each key goes
+// to every subcommand that has that flag; a key no subcommand has is an
+// error. Flags given on the command line win.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -9,8 +11,8 @@ namespace spoor::app {
 
 class YamlConfig : public CLI::Config {
   public:
-    // Keys are options of `subcommand` (e.g. "run").
-    explicit YamlConfig(std::string subcommand) : subcommand_(std::move(subcommand)) {}
+    // `app` is the top-level parser whose subcommands own the keys; it must outlive this.
+    explicit YamlConfig(const CLI::App& app) : app_(app) {}
 
     std::string to_config(const CLI::App* app, bool default_also, bool write_description,
                           std::string prefix) const override;
@@ -18,7 +20,7 @@ class YamlConfig : public CLI::Config {
     std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
 
   private:
-    std::string subcommand_;
+    const CLI::App& app_;
 };
 
 }  // namespace spoor::app

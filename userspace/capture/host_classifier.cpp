@@ -61,7 +61,7 @@ struct KeyBytes {
 // A bounded "last seen" table with least-recently-used eviction, like the kernel's LRU maps.
 template <typename Key>
 class SeenTable {
-public:
+  public:
     explicit SeenTable(std::size_t capacity) : capacity_(capacity) {}
 
     // The kernel's claim: true when the key is absent or was last claimed a window ago.
@@ -84,7 +84,7 @@ public:
         return true;
     }
 
-private:
+  private:
     using Entry = std::pair<Key, std::uint64_t>;
     std::size_t capacity_;
     std::list<Entry> order_;  // most recent first
@@ -151,8 +151,7 @@ static inline const struct spoor_trail_value* spoor_env_lookup_exact(struct spoo
                                                                      __u8 family) {
     const auto& ips = env->tables->trails->ips;
     const auto it = ips.find(IpAddress::from_bytes(family, addr));
-    return it == ips.end() ? nullptr
-                           : env->tables->found_value(it->second, family == 4 ? 32 : 128);
+    return it == ips.end() ? nullptr : env->tables->found_value(it->second, family == 4 ? 32 : 128);
 }
 
 static inline const struct spoor_trail_value* spoor_env_lookup_prefix(struct spoor_env* env, __u32,
@@ -170,8 +169,8 @@ static inline const struct spoor_trail_value* spoor_env_lookup_prefix(struct spo
 }
 
 static inline const struct spoor_trail_value* spoor_env_lookup_ipport(struct spoor_env* env, __u32,
-                                                                      const __u8* addr,
-                                                                      __u8 family, __u16 port) {
+                                                                      const __u8* addr, __u8 family,
+                                                                      __u16 port) {
     const auto& ipports = env->tables->trails->ipports;
     const auto it = ipports.find(IpPort{IpAddress::from_bytes(family, addr), port});
     return it == ipports.end() ? nullptr

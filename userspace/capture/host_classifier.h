@@ -18,7 +18,7 @@ namespace spoor::capture {
 struct HostTables;
 
 class HostClassifier {
-public:
+  public:
     HostClassifier(std::shared_ptr<const trails::TrailSet> trails, const bpf::SensorConfig& config);
     ~HostClassifier();
     HostClassifier(const HostClassifier&) = delete;
@@ -31,7 +31,7 @@ public:
 
     const spoor_counters& counters() const;
 
-private:
+  private:
     std::unique_ptr<HostTables> tables_;
 };
 

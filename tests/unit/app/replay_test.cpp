@@ -1,0 +1,142 @@
+// `spoor replay` on the host path, as a user runs it: captures in, alert files out.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "app/options.h"
+#include "frame_builder.h"
+#include "support/pcap_file.h"
+#include "support/test_support.h"
+
+using namespace spoor::test;
+using spoor::app::ReplayOptions;
+
+namespace {
+
+constexpr std::uint64_t kSecond = 1'000'000'000ull;
+constexpr std::uint64_t kT0 = 1'780'000'000ull * kSecond;  // 2026-05-28
+
+struct Lab {
+    TempDir dir;
+    std::string trails = dir.write("lab_c2.txt", "10.66.0.1\n10.55.0.1:4444\n").string();
+
+    ReplayOptions options(std::vector<std::string> captures, const std::string& out) const {
+        ReplayOptions o;
+        o.captures = std::move(captures);
+        o.trails = {trails};
+        o.log_dir = (dir.path() / out).string();
+        o.sensor_name = "replay-test";
+        return o;
+    }
+    std::string capture(const std::string& name, const std::vector<TimedFrame>& frames,
+                        std::uint32_t link_type = 1) const {
+        const auto path = dir.path() / name;
+        write_pcap(path, frames, link_type);
+        return path.string();
+    }
+    // All alert lines written under `out`, in file-name order.
+    std::string alerts_text(const std::string& out) const {
+        std::string text;
+        std::vector<std::filesystem::path> files;
+        for (const auto& e : std::filesystem::directory_iterator(dir.path() / out)) {
+            files.push_back(e.path());
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            std::ifstream in(f);
+            text += std::string(std::istreambuf_iterator<char>(in), {});
+        }
+        return text;
+    }
+    std::vector<nlohmann::json> alerts(const std::string& out) const {
+        std::vector<nlohmann::json> v;
+        std::istringstream in(alerts_text(out));
+        for (std::string line; std::getline(in, line);) {
+            v.push_back(nlohmann::json::parse(line));
+        }
+        return v;
+    }
+};
+
+TimedFrame syn_to_listed(std::uint64_t t, std::uint16_t sport) {
+    return {t, build_frame(tcp("10.1.0.1", sport, "10.66.0.1", 443, 0x02))};
+}
+
+}  // namespace
+
+TEST_CASE("evidence split across captures accumulates in one state") {
+    Lab lab;
+    const auto a = lab.capture("a.pcap", {syn_to_listed(kT0, 40000)});
+    const auto b = lab.capture("b.pcap", {syn_to_listed(kT0 + 10 * kSecond, 40000),  // same flow
+                                          syn_to_listed(kT0 + 11 * kSecond, 40001)});
+    CHECK(spoor::app::run_replay(lab.options({a, b}, "ab")) == 0);
+    const auto both = lab.alerts("ab");
+    REQUIRE(both.size() == 2);  // the flow of a.pcap is not reported again from b.pcap
+    CHECK(both[0]["src_port"] == 40000);
+    CHECK(both[1]["src_port"] == 40001);
+    CHECK(both[0]["timestamp"] == "2026-05-28T20:26:40.000000+0000");  // packet time
+    CHECK_FALSE(both[0].contains("in_iface"));
+
+    CHECK(spoor::app::run_replay(lab.options({b}, "b")) == 0);
+    CHECK(lab.alerts("b").size() == 2);  // alone, b.pcap's first flow is new
+}
+
+TEST_CASE("two replays of the same captures write byte-identical output") {
+    Lab lab;
+    std::vector<TimedFrame> frames;
+    for (int i = 0; i < 50; ++i) {
+        frames.push_back(
+            syn_to_listed(kT0 + i * kSecond / 10, static_cast<std::uint16_t>(30000 + i)));
+        frames.push_back({kT0 + i * kSecond / 10 + 1,
+                          build_frame(tcp("10.55.0.1", 4444, "10.1.0.2",
+                                          static_cast<std::uint16_t>(20000 + i), 0x12))});
+    }
+    const auto cap = lab.capture("many.pcap", frames);
+    REQUIRE(spoor::app::run_replay(lab.options({cap}, "one")) == 0);
+    REQUIRE(spoor::app::run_replay(lab.options({cap}, "two")) == 0);
+    CHECK(lab.alerts("one").size() == 100);
+    CHECK(lab.alerts_text("one") == lab.alerts_text("two"));
+}
+
+TEST_CASE("a truncated capture: alerts before the cut stay, the error names the record, exit 1") {
+    Lab lab;
+    const auto cut =
+        lab.capture("cut.pcap", {syn_to_listed(kT0, 1), syn_to_listed(kT0 + 1, 2),
+                                 syn_to_listed(kT0 + 2, 3), syn_to_listed(kT0 + 3, 4)});
+    std::filesystem::resize_file(cut, std::filesystem::file_size(cut) - 20);
+    const auto after = lab.capture("after.pcap", {syn_to_listed(kT0 + 4, 5)});
+    CHECK(spoor::app::run_replay(lab.options({cut, after}, "cut")) == 1);
+    const auto alerts = lab.alerts("cut");
+    REQUIRE(alerts.size() == 4);  // three before the cut, and the next capture still ran
+    CHECK(alerts[2]["src_port"] == 3);
+    CHECK(alerts[3]["src_port"] == 5);
+}
+
+TEST_CASE("a missing capture is an error, the others still run") {
+    Lab lab;
+    const auto ok = lab.capture("ok.pcap", {syn_to_listed(kT0, 7)});
+    CHECK(spoor::app::run_replay(lab.options({(lab.dir.path() / "nope.pcap").string(), ok}, "m")) ==
+          1);
+    CHECK(lab.alerts("m").size() == 1);
+}
+
+TEST_CASE("raw-IP and PPPoE captures alert like Ethernet ones") {
+    Lab lab;
+    auto frame = build_frame(tcp("10.1.0.1", 5555, "10.66.0.1", 443, 0x02));
+    const std::vector<std::uint8_t> ip_only(frame.begin() + 14, frame.end());
+    const auto raw = lab.capture("raw.pcap", {{kT0, ip_only}}, 101);
+
+    auto pppoe = frame;
+    pppoe[12] = 0x88;
+    pppoe[13] = 0x64;
+    const auto len = static_cast<std::uint8_t>(ip_only.size() + 2);
+    const std::vector<std::uint8_t> head = {0x11, 0, 0, 1, 0, len, 0x00, 0x21};
+    pppoe.insert(pppoe.begin() + 14, head.begin(), head.end());
+    pppoe[14 + 8 + 20 + 1] = 0xb4;  // source port 5556: another flow
+    const auto ppp = lab.capture("pppoe.pcap", {{kT0 + kSecond, pppoe}});
+
+    CHECK(spoor::app::run_replay(lab.options({raw, ppp}, "links")) == 0);
+    CHECK(lab.alerts("links").size() == 2);
+}

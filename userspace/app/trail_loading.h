@@ -1,0 +1,21 @@
+// Loading the trail sources a command was given, the same way for `run` and
+// `replay`: malformed lines are logged with file:line, an empty set refused.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trails/loader.h"
+
+namespace spoor::app {
+
+struct LoadedTrails {
+    std::shared_ptr<const trails::TrailSet> set;
+    trails::LoadReport report;
+};
+
+// Throws (with the flag to use) when nothing was loaded and `allow_empty` is false.
+LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty);
+
+}  // namespace spoor::app
