@@ -26,16 +26,9 @@ constexpr std::uint64_t kT0 = 1'780'000'000'000'000'000ull;
 
 const char* kTrails = "10.66.0.1\n10.77.0.0/24\n10.55.0.1:4444\nfd66::1\nfd77::/64\n10.88.0.0/14\n";
 
-std::vector<std::uint8_t> tls_hello(std::uint16_t record_len, std::size_t present) {
-    std::vector<std::uint8_t> p(present, 0x42);
-    const std::uint8_t head[] = {0x16,
-                                 0x03,
-                                 0x01,
-                                 static_cast<std::uint8_t>(record_len >> 8),
-                                 static_cast<std::uint8_t>(record_len),
-                                 0x01};
-    std::copy(std::begin(head), std::end(head), p.begin());
-    return p;
+FrameSpec with_payload(FrameSpec spec, std::vector<std::uint8_t> payload) {
+    spec.payload = std::move(payload);
+    return spec;
 }
 
 std::vector<std::uint8_t> pppoe(std::vector<std::uint8_t> frame) {
@@ -82,8 +75,16 @@ std::vector<TimedFrame> fixture() {
         udp("10.1.0.1", 40040, "10.1.0.2", 5000, bytes("first")),               // new UDP triple
         udp("10.1.0.1", 40041, "10.1.0.2", 5000, bytes("again")),  // same triple: stays
     };
-    specs[21].payload = tls_hello(200, 205);
-    specs[22].payload = tls_hello(1800, 1300);
+    // A post-quantum-sized hello over two segments: the second is a follow-up.
+    const auto [first, second] =
+        split_segment(with_payload(tcp("10.1.0.1", 40021, "10.1.0.2", 443, 0x18),
+                                   tls_client_hello("split.example.com", 1800)),
+                      1400);
+    specs.push_back(first);
+    specs.push_back(second);
+    // DNS over TCP.
+    specs.push_back(with_payload(tcp("10.1.0.1", 53001, "10.1.0.53", 53, 0x18),
+                                 dns_over_tcp(dns_query("b.example.com", 28, 8))));
     auto vlan = tcp("10.1.0.1", 40050, "10.66.0.1", 8080, 0x02);
     vlan.vlans = {100};
     specs.push_back(vlan);
