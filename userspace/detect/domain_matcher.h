@@ -1,0 +1,59 @@
+// Maltrail's rules for matching a DNS name (or an HTTP Host / TLS SNI later)
+// against domain trails: exact then parents, regex domains (Hyperscan), the
+// whitelist, internal names, and a bounded cache of names that matched nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trails/trail_set.h"
+#include "trails/whitelist.h"
+
+namespace spoor::detect {
+
+struct DomainMatcherConfig {
+    // Never matched: the names themselves and everything under them.
+    std::vector<std::string> internal_suffixes = {"intranet", "lan", "home.arpa", "local",
+                                                  "localhost", "in-addr.arpa", "ip6.arpa"};
+    std::size_t negative_cache_entries = 65536;
+};
+
+struct DomainMatch {
+    std::string trail;        // as shown in alerts: "(a.b).evil.com", "x.onion(.gateway)", ...
+    std::uint32_t record_id;  // TrailSet record of the trail that matched
+};
+
+struct DomainMatcherStats {
+    std::uint64_t lookups = 0;
+    std::uint64_t cache_hits = 0;  // benign names answered by the negative cache
+    std::uint64_t whitelisted = 0;
+    std::uint64_t matches = 0;
+};
+
+class DomainMatcher {
+public:
+    // Compiles every regex domain trail into one Hyperscan database; throws std::runtime_error
+    // naming the pattern Hyperscan refuses (a loader of trails should have caught it).
+    DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
+                  std::shared_ptr<const trails::Whitelist> whitelist, DomainMatcherConfig config);
+    ~DomainMatcher();
+    DomainMatcher(const DomainMatcher&) = delete;
+    DomainMatcher& operator=(const DomainMatcher&) = delete;
+
+    // Normalises `name` (lower-case, trailing dot and ":port" stripped, validated) and applies
+    // the rules; nullopt when nothing matches or a rule says not to alert.
+    std::optional<DomainMatch> match(std::string_view name);
+
+    const DomainMatcherStats& stats() const { return stats_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    DomainMatcherStats stats_;
+};
+
+}  // namespace spoor::detect

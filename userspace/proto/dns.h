@@ -1,0 +1,92 @@
+// DNS messages (RFC 1035) as pure functions over byte spans: header,
+// questions, answers (A, AAAA, CNAME kept; others skipped), name
+// compression with loop and bound checks. Fixed-size storage, so parsing a
+// message allocates nothing. DNS over TCP: DnsTcpStream splits a byte
+// stream into its length-prefixed messages.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "proto/address.h"
+
+namespace spoor::proto {
+
+enum class DnsStatus {
+    Ok,
+    Truncated,  // the message ends inside a header, name or record
+    Malformed,  // compression loop or forward pointer, label/name too long, bad counts...
+};
+
+// A decoded name in presentation form ("www.example.com", no trailing dot, "" for the root),
+// bytes as sent (case kept); `valid` is false when a label holds bytes outside
+// [A-Za-z0-9_-] (non-ASCII, spaces, dots inside labels...): such names are never matched.
+struct DnsName {
+    char text[256];
+    std::uint16_t length = 0;
+    std::uint8_t labels = 0;
+    bool valid = true;
+    std::string_view view() const { return {text, length}; }
+};
+
+struct DnsQuestion {
+    DnsName name;
+    std::uint16_t qtype = 0;
+    std::uint16_t qclass = 0;
+};
+
+struct DnsAnswer {
+    DnsName name;
+    std::uint16_t type = 0;  // 1 A, 28 AAAA, 5 CNAME
+    std::uint16_t rclass = 0;
+    std::uint32_t ttl = 0;
+    IpAddress address;  // A / AAAA
+    DnsName target;     // CNAME
+};
+
+struct DnsMessage {
+    static constexpr std::size_t kMaxQuestions = 4;
+    static constexpr std::size_t kMaxAnswers = 16;
+
+    std::uint16_t id = 0;
+    bool response = false;
+    std::uint8_t opcode = 0;
+    std::uint8_t rcode = 0;
+    std::uint16_t qdcount = 0;  // as the header says
+    std::uint16_t ancount = 0;
+    DnsQuestion questions[kMaxQuestions];
+    std::uint8_t question_count = 0;  // decoded (at most kMaxQuestions)
+    DnsAnswer answers[kMaxAnswers];   // A, AAAA and CNAME records of the answer section
+    std::uint8_t answer_count = 0;
+};
+
+// Decodes one message. On Truncated/Malformed, `out` holds what was decoded before the fault.
+DnsStatus parse_dns(std::span<const std::uint8_t> message, DnsMessage& out);
+
+// "A", "AAAA", "CNAME", "MX", ... or the number as text for others (into a static table).
+std::string_view dns_type_name(std::uint16_t type);
+// "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", ... or the number.
+std::string_view dns_rcode_name(std::uint8_t rcode);
+
+// One direction of a DNS-over-TCP connection (RFC 1035 4.2.2, RFC 7766): two-byte length,
+// message, repeated; messages may share a segment or span several.
+class DnsTcpStream {
+public:
+    static constexpr std::size_t kMaxPending = 65535 + 2;  // one whole message at most
+
+    // Appends a segment's payload and calls on_message(std::span<const std::uint8_t>) for each
+    // complete message, in order. Messages inside one segment are passed without copying;
+    // only a message split across segments is buffered (bounded by kMaxPending).
+    template <typename OnMessage>
+    void feed(std::span<const std::uint8_t> segment, OnMessage&& on_message);
+
+    std::size_t pending() const { return pending_.size(); }
+
+private:
+    std::vector<std::uint8_t> pending_;
+};
+
+}  // namespace spoor::proto
