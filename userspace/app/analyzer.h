@@ -13,8 +13,11 @@
 
 #include "capture/record_batch.h"
 #include "detect/alert.h"
+#include "detect/dns_detector.h"
+#include "detect/domain_matcher.h"
 #include "output/fanout.h"
 #include "trails/trail_set.h"
+#include "trails/whitelist.h"
 
 namespace spoor::app {
 
@@ -23,16 +26,28 @@ struct AnalyzerStats {
     std::atomic<std::uint64_t> bad_records{0};  // shorter than their header says
     std::atomic<std::uint64_t> undecodable{0};  // frame the parser rejects
     std::atomic<std::uint64_t> alerts{0};
+    // Mirrors of the DNS stage's own counters, for readers on other threads.
+    std::atomic<std::uint64_t> dns_messages{0};
+    std::atomic<std::uint64_t> dns_malformed{0};
+    std::atomic<std::uint64_t> name_lookups{0};
+    std::atomic<std::uint64_t> name_cache_hits{0};
+};
+
+struct AnalyzerConfig {
+    using IfaceName = std::function<std::string(std::uint32_t ifindex)>;
+
+    std::string host;  // the sensor's name in alerts; empty: the host name
+    IfaceName iface_name = [](std::uint32_t) { return std::string(); };
+    // Turns record time into Unix time (live: CLOCK_MONOTONIC to realtime; replay: 0).
+    std::int64_t clock_offset_ns = 0;
+    std::shared_ptr<const trails::Whitelist> whitelist = std::make_shared<trails::Whitelist>();
+    detect::DomainMatcherConfig domains;
 };
 
 class Analyzer {
   public:
-    using IfaceName = std::function<std::string(std::uint32_t ifindex)>;
-
-    // `host` names the sensor in alerts (empty: the host name). `clock_offset_ns` turns record
-    // time into Unix time (live: CLOCK_MONOTONIC to realtime; replay: 0).
     Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
-             std::string host, IfaceName iface_name, std::int64_t clock_offset_ns);
+             AnalyzerConfig config);
 
     void process(const capture::RecordBatch& batch);
     void process_record(std::span<const std::uint8_t> bytes);
@@ -42,9 +57,9 @@ class Analyzer {
   private:
     std::shared_ptr<const trails::TrailSet> trails_;
     output::Fanout& fanout_;
-    std::string host_;
-    IfaceName iface_name_;
-    std::int64_t clock_offset_ns_;
+    AnalyzerConfig config_;
+    detect::DomainMatcher matcher_;
+    detect::DnsDetector dns_;
     AnalyzerStats stats_;
     std::vector<detect::Alert> alerts_;  // reused across records
 };

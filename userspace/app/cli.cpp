@@ -7,6 +7,18 @@
 namespace spoor::app {
 namespace {
 
+// Options of name matching shared by run and replay.
+void add_name_options(CLI::App& sub, std::vector<std::string>& whitelist,
+                      std::vector<std::string>& internal_suffix) {
+    sub.add_option("--whitelist", whitelist,
+                   "Known-good names and addresses (Maltrail whitelist.txt format), repeatable: "
+                   "a listed name or any name under it never alerts")
+        ->check(CLI::ExistingFile);
+    sub.add_option("--internal-suffix", internal_suffix,
+                   "A private DNS suffix never matched, repeatable (always: localhost, local, lan, "
+                   "intranet, home.arpa, in-addr.arpa, ip6.arpa)");
+}
+
 void add_run(CLI::App& cli, RunOptions& o) {
     auto* run = cli.add_subcommand(
         "run", "Attach to interfaces and write an alert for every trail hit (needs root)");
@@ -45,6 +57,7 @@ void add_run(CLI::App& cli, RunOptions& o) {
                     "trails.csv or a plain list")
         ->capture_default_str();
     run->add_flag("--allow-empty", o.allow_empty, "Start even when no trail was loaded");
+    add_name_options(*run, o.whitelist, o.internal_suffix);
     run->add_option("--log-dir", o.log_dir,
                     "Append alerts to DIR/eve-YYYY-MM-DD.json ('' for none)")
         ->capture_default_str();
@@ -78,6 +91,7 @@ void add_replay(CLI::App& cli, ReplayOptions& o) {
     replay->add_option("--trails", o.trails, "Trail source, repeatable (as for run)")
         ->capture_default_str();
     replay->add_flag("--allow-empty", o.allow_empty, "Replay even when no trail was loaded");
+    add_name_options(*replay, o.whitelist, o.internal_suffix);
     replay->add_option("--log-dir", o.log_dir, "Write DIR/eve-YYYY-MM-DD.json instead of stdout");
     replay->add_flag("--kernel", o.kernel,
                      "Run every packet through the loaded XDP program (BPF_PROG_TEST_RUN, root)");

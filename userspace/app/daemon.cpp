@@ -200,13 +200,16 @@ int run_daemon(const RunOptions& o) {
     for (const auto& itf : interfaces) {
         iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
     }
-    Analyzer analyzer(
-        trail_set, fanout, o.sensor_name,
-        [&iface_names](std::uint32_t ifindex) {
-            auto it = iface_names.find(ifindex);
-            return it == iface_names.end() ? std::to_string(ifindex) : it->second;
-        },
-        monotonic_to_realtime_offset());
+    AnalyzerConfig analysis_config;
+    analysis_config.host = o.sensor_name;
+    analysis_config.iface_name = [&iface_names](std::uint32_t ifindex) {
+        auto it = iface_names.find(ifindex);
+        return it == iface_names.end() ? std::to_string(ifindex) : it->second;
+    };
+    analysis_config.clock_offset_ns = monotonic_to_realtime_offset();
+    analysis_config.whitelist = load_whitelists(o.whitelist);
+    append_internal_suffixes(analysis_config.domains, o.internal_suffix);
+    Analyzer analyzer(trail_set, fanout, std::move(analysis_config));
     BoundedQueue<capture::RecordBatch> record_queue(o.queue_records);
     capture::RingStats ring_stats;
     capture::RingReader reader(object.ring_fd(), record_queue, ring_stats);
@@ -247,7 +250,11 @@ int run_daemon(const RunOptions& o) {
                                 {"records_analysed", a.records.load()},
                                 {"bad_records", a.bad_records.load()},
                                 {"undecodable", a.undecodable.load()},
-                                {"alerts", a.alerts.load()}}},
+                                {"alerts", a.alerts.load()},
+                                {"dns_messages", a.dns_messages.load()},
+                                {"dns_malformed", a.dns_malformed.load()},
+                                {"name_lookups", a.name_lookups.load()},
+                                {"name_cache_hits", a.name_cache_hits.load()}}},
                               {"outputs", outputs}};
     };
     auto status_json = [&] {

@@ -15,8 +15,10 @@ struct RunOptions {
     std::string attach = "link";          // link | libxdp
     std::vector<std::string> trails = {"/var/lib/spoor/trails"};
     bool allow_empty = false;
-    std::string log_dir = "/var/log/spoor";  // empty: no alert files
-    bool quiet = false;                      // no alerts on stdout
+    std::vector<std::string> whitelist;        // files of known-good names and addresses
+    std::vector<std::string> internal_suffix;  // names never matched, beside the defaults
+    std::string log_dir = "/var/log/spoor";    // empty: no alert files
+    bool quiet = false;                        // no alerts on stdout
     std::string control_socket = "/run/spoor/spoor.sock";
     std::string sensor_name;  // empty: the host name
     std::uint32_t snaplen = 2048;
@@ -32,6 +34,8 @@ struct ReplayOptions {
     std::vector<std::string> captures;  // pcap / pcapng files, "-" for stdin, in order
     std::vector<std::string> trails = {"/var/lib/spoor/trails"};
     bool allow_empty = false;
+    std::vector<std::string> whitelist;
+    std::vector<std::string> internal_suffix;
     std::string log_dir;  // empty: alerts on stdout
     bool kernel = false;  // run every packet through the loaded XDP program (root)
     std::string sensor_name;

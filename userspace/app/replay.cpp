@@ -147,8 +147,11 @@ int run_replay(const ReplayOptions& o) {
         fanout.add(std::make_unique<output::LogDirOutput>(o.log_dir));
     }
     // Records carry capture time already: no clock offset, and no interface to name.
-    Analyzer analyzer(
-        trail_set, fanout, o.sensor_name, [](std::uint32_t) { return std::string(); }, 0);
+    AnalyzerConfig analysis_config;
+    analysis_config.host = o.sensor_name;
+    analysis_config.whitelist = load_whitelists(o.whitelist);
+    append_internal_suffixes(analysis_config.domains, o.internal_suffix);
+    Analyzer analyzer(trail_set, fanout, std::move(analysis_config));
     const auto sink = [&analyzer](std::span<const std::uint8_t> record) {
         analyzer.process_record(record);
     };

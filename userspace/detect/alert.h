@@ -3,11 +3,29 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "proto/address.h"
 
 namespace spoor::detect {
+
+// The DNS message an alert came from, as EVE's `dns` object shows it.
+struct DnsInfo {
+    struct Answer {
+        std::string rrname;
+        std::string rrtype;  // "A", "AAAA", "CNAME"
+        std::uint32_t ttl = 0;
+        std::string rdata;  // address or target name
+    };
+    std::string type;  // "query" or "answer"
+    std::uint16_t id = 0;
+    std::string rrname;
+    std::string rrtype;
+    std::string rcode;  // answers only
+    std::vector<Answer> answers;
+};
 
 struct Alert {
     std::uint64_t timestamp_ns = 0;  // packet time, nanoseconds since the Unix epoch (UTC)
@@ -20,6 +38,7 @@ struct Alert {
     std::uint8_t icmp_type = 0;  // ICMP / ICMPv6 only
     std::uint8_t icmp_code = 0;
     std::string app_proto;  // "dns", "http", "tls"...; empty: not known, omitted
+    std::optional<DnsInfo> dns;
 
     // The matched trail.
     std::string trail_type;     // "IP", "IPORT", "CIDR", "DNS", ...

@@ -17,7 +17,7 @@ namespace spoor::detect {
 
 struct DomainMatcherConfig {
     // Never matched: the names themselves and everything under them.
-    std::vector<std::string> internal_suffixes = {"intranet", "lan", "home.arpa", "local",
+    std::vector<std::string> internal_suffixes = {"intranet",  "lan",          "home.arpa", "local",
                                                   "localhost", "in-addr.arpa", "ip6.arpa"};
     std::size_t negative_cache_entries = 65536;
 };
@@ -35,9 +35,11 @@ struct DomainMatcherStats {
 };
 
 class DomainMatcher {
-public:
-    // Compiles every regex domain trail into one Hyperscan database; throws std::runtime_error
-    // naming the pattern Hyperscan refuses (a loader of trails should have caught it).
+  public:
+    // Compiles the regex domain trails once, all together, for Hyperscan. A pattern Hyperscan
+    // refuses is logged (a warning naming it) and left out: one bad line does not cost the
+    // other trails. Throws std::invalid_argument without a trail set, std::runtime_error when
+    // Hyperscan fails for the set as a whole.
     DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
                   std::shared_ptr<const trails::Whitelist> whitelist, DomainMatcherConfig config);
     ~DomainMatcher();
@@ -50,7 +52,7 @@ public:
 
     const DomainMatcherStats& stats() const { return stats_; }
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     DomainMatcherStats stats_;

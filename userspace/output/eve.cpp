@@ -136,6 +136,28 @@ nlohmann::ordered_json one(const std::string& value) {
     return nlohmann::ordered_json::array({value});
 }
 
+// EVE's `dns` object (version 3 field names as the issue fixes them).
+nlohmann::ordered_json dns_object(const detect::DnsInfo& dns) {
+    nlohmann::ordered_json d;
+    d["version"] = 3;
+    d["type"] = dns.type;
+    d["id"] = dns.id;
+    d["rrname"] = dns.rrname;
+    d["rrtype"] = dns.rrtype;
+    if (!dns.rcode.empty()) {
+        d["rcode"] = dns.rcode;
+    }
+    if (!dns.answers.empty()) {
+        nlohmann::ordered_json answers = nlohmann::ordered_json::array();
+        for (const auto& a : dns.answers) {
+            answers.push_back(
+                {{"rrname", a.rrname}, {"rrtype", a.rrtype}, {"ttl", a.ttl}, {"rdata", a.rdata}});
+        }
+        d["answers"] = std::move(answers);
+    }
+    return d;
+}
+
 }  // namespace
 
 std::string format_timestamp(std::uint64_t ns_since_epoch) {
@@ -233,6 +255,9 @@ std::string format_eve(const detect::Alert& alert, std::string_view host) {
     }
     j["community_id"] = community_id_v1(alert);
     j["host"] = std::string(host);
+    if (alert.dns) {
+        j["dns"] = dns_object(*alert.dns);
+    }
 
     nlohmann::ordered_json metadata;
     metadata["trail"] = one(alert.trail);

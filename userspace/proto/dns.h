@@ -5,6 +5,7 @@
 // stream into its length-prefixed messages.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -64,6 +65,8 @@ struct DnsMessage {
 };
 
 // Decodes one message. On Truncated/Malformed, `out` holds what was decoded before the fault.
+// Questions past kMaxQuestions and answers past kMaxAnswers are decoded and checked like the
+// others, then dropped, so the records after them are still reached.
 DnsStatus parse_dns(std::span<const std::uint8_t> message, DnsMessage& out);
 
 // "A", "AAAA", "CNAME", "MX", ... or the number as text for others (into a static table).
@@ -74,7 +77,7 @@ std::string_view dns_rcode_name(std::uint8_t rcode);
 // One direction of a DNS-over-TCP connection (RFC 1035 4.2.2, RFC 7766): two-byte length,
 // message, repeated; messages may share a segment or span several.
 class DnsTcpStream {
-public:
+  public:
     static constexpr std::size_t kMaxPending = 65535 + 2;  // one whole message at most
 
     // Appends a segment's payload and calls on_message(std::span<const std::uint8_t>) for each
@@ -85,8 +88,46 @@ public:
 
     std::size_t pending() const { return pending_.size(); }
 
-private:
+  private:
+    // The start of a message whose end has not arrived yet (length prefix included); its capacity
+    // is reserved exactly once the prefix is known, so it never exceeds kMaxPending.
     std::vector<std::uint8_t> pending_;
 };
+
+template <typename OnMessage>
+void DnsTcpStream::feed(std::span<const std::uint8_t> segment, OnMessage&& on_message) {
+    if (!pending_.empty()) {
+        while (pending_.size() < 2 && !segment.empty()) {  // the length prefix itself was split
+            pending_.push_back(segment.front());
+            segment = segment.subspan(1);
+        }
+        if (pending_.size() < 2) {
+            return;
+        }
+        const std::size_t total = 2 + (std::size_t{pending_[0]} << 8 | pending_[1]);
+        pending_.reserve(total);  // exact, where insert would grow geometrically past the bound
+        const std::size_t take = std::min(total - pending_.size(), segment.size());
+        pending_.insert(pending_.end(), segment.begin(), segment.begin() + take);
+        segment = segment.subspan(take);
+        if (pending_.size() < total) {
+            return;
+        }
+        if (total > 2) {
+            on_message(std::span<const std::uint8_t>(pending_).subspan(2));
+        }
+        pending_.clear();
+    }
+    while (segment.size() >= 2) {
+        const std::size_t length = std::size_t{segment[0]} << 8 | segment[1];
+        if (segment.size() < 2 + length) {
+            break;
+        }
+        if (length > 0) {  // an empty message carries nothing to parse
+            on_message(segment.subspan(2, length));
+        }
+        segment = segment.subspan(2 + length);
+    }
+    pending_.assign(segment.begin(), segment.end());  // shorter than its message: under the bound
+}
 
 }  // namespace spoor::proto

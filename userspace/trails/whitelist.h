@@ -14,7 +14,7 @@
 namespace spoor::trails {
 
 class Whitelist {
-public:
+  public:
     // Adds the entries of a file; malformed lines go to report.malformed (file:line) and are
     // skipped. Throws TrailLoadError when the file cannot be read.
     void load(const std::filesystem::path& file, LoadReport& report);
@@ -26,7 +26,7 @@ public:
     bool has_address(const IpAddress& addr) const;
     std::size_t size() const;
 
-private:
+  private:
     std::unordered_set<std::string> domains_;
     std::vector<std::pair<IpAddress, int>> prefixes_;  // exact addresses are /32, /128
 };

@@ -52,9 +52,11 @@ struct Fixture {
         set->add(trails::IndicatorKind::IpPort, "10.55.0.1:4444", {"mass scanner", "(static)"},
                  trails::SourceRank::StaticTop);
         fanout.add(std::make_unique<Capture>(lines));
-        analyzer = std::make_unique<app::Analyzer>(
-            set, fanout, "sensor-1", [](std::uint32_t) { return std::string("eth0"); },
-            1'000'000'000'000'000'000);  // record time 0 = 2001-09-09T01:46:40Z
+        app::AnalyzerConfig config;
+        config.host = "sensor-1";
+        config.iface_name = [](std::uint32_t) { return std::string("eth0"); };
+        config.clock_offset_ns = 1'000'000'000'000'000'000;  // record time 0 = 2001-09-09T01:46:40Z
+        analyzer = std::make_unique<app::Analyzer>(set, fanout, std::move(config));
     }
     std::uint32_t id_of(const char* info) const {
         for (std::uint32_t i = 0; i < set->records().size(); ++i) {

@@ -1,0 +1,444 @@
+// Maltrail's domain rules, one positive and one negative case each, the
+// negative cache, and the real static set with Maltrail's whitelist.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detect/domain_matcher.h"
+#include "support/test_support.h"
+#include "trails/loader.h"
+
+namespace {
+
+using spoor::detect::DomainMatch;
+using spoor::detect::DomainMatcher;
+using spoor::detect::DomainMatcherConfig;
+using spoor::trails::IndicatorKind;
+using spoor::trails::SourceRank;
+using spoor::trails::TrailRecord;
+using spoor::trails::TrailSet;
+using spoor::trails::Whitelist;
+
+struct Trail {
+    IndicatorKind kind;
+    std::string key;
+    std::string info;
+};
+
+std::shared_ptr<const TrailSet> set_of(const std::vector<Trail>& trails) {
+    auto set = std::make_shared<TrailSet>();
+    for (const auto& trail : trails) {
+        set->add(trail.kind, trail.key, TrailRecord{trail.info, "(static)"},
+                 SourceRank::StaticMalware);
+    }
+    return set;
+}
+
+Trail domain(std::string key, std::string info = "evil (malware)") {
+    return Trail{IndicatorKind::Domain, std::move(key), std::move(info)};
+}
+
+Trail regex(std::string pattern, std::string info = "generic (malware)") {
+    return Trail{IndicatorKind::RegexDomain, std::move(pattern), std::move(info)};
+}
+
+// A matcher over `trails`, and what it says about names as "trail|info" (or "-").
+class Fixture {
+  public:
+    explicit Fixture(const std::vector<Trail>& trails,
+                     std::shared_ptr<const Whitelist> whitelist = nullptr,
+                     DomainMatcherConfig config = {})
+        : set_(set_of(trails)), matcher_(set_, std::move(whitelist), std::move(config)) {}
+
+    std::string operator()(std::string_view name) {
+        const auto match = matcher_.match(name);
+        if (!match) {
+            return "-";
+        }
+        return match->trail + "|" + set_->record(match->record_id).info;
+    }
+
+    DomainMatcher& matcher() { return matcher_; }
+
+  private:
+    std::shared_ptr<const TrailSet> set_;
+    DomainMatcher matcher_;
+};
+
+}  // namespace
+
+TEST_CASE("rule 1: upper case, a trailing dot and :port are normalised away") {
+    Fixture match({domain("evil.com")});
+    CHECK(match("evil.com") == "evil.com|evil (malware)");
+    CHECK(match("EVIL.Com") == "evil.com|evil (malware)");
+    CHECK(match("evil.com.") == "evil.com|evil (malware)");
+    CHECK(match("evil.com:8080") == "evil.com|evil (malware)");
+    CHECK(match("WWW.Evil.COM.:443") == "(www).evil.com|evil (malware)");
+}
+
+TEST_CASE("rule 1: invalid names never match") {
+    Fixture match({domain("evil.com"), domain("com")});
+    const std::string long_label(64, 'a');
+    // 253 characters at most: 3 labels of 63, then 57 or 58 and "com" (a parent trail).
+    const std::string label63(63, 'a');
+    const std::string long_prefix = label63 + "." + label63 + "." + label63 + ".";
+    const std::string longest = long_prefix + std::string(57, 'b') + ".com";
+    const std::string too_long = long_prefix + std::string(58, 'b') + ".com";
+    REQUIRE(longest.size() == 253);
+    for (const std::string& name :
+         {std::string(), std::string("."), std::string("evil..com"), std::string(".evil.com"),
+          std::string("evil.com.."), std::string("ev il.com"), std::string("\xc3\xa9vil.com"),
+          std::string("evil.com:"), std::string("evil.com:http"), std::string("evil.com:123456"),
+          std::string("[::1]:53"), std::string("1.2.3.4"), long_label + ".com", too_long}) {
+        CAPTURE(name);
+        CHECK(match(name) == "-");
+    }
+    CHECK(match(longest) == "(" + longest.substr(0, 249) + ").com|evil (malware)");
+}
+
+namespace {
+
+// What rule 1 says, written plainly: the matcher's normaliser is written for speed.
+std::optional<std::string> reference_normalise(std::string name) {
+    if (const auto colon = name.find(':'); colon != std::string::npos) {
+        const std::string port = name.substr(colon + 1);
+        if (port.empty() || port.size() > 5 ||
+            port.find_first_not_of("0123456789") != std::string::npos) {
+            return std::nullopt;
+        }
+        name.erase(colon);
+    }
+    if (!name.empty() && name.back() == '.') {
+        name.pop_back();
+    }
+    if (name.empty() || name.size() > 253) {
+        return std::nullopt;
+    }
+    for (char& c : name) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    std::string label;
+    for (std::size_t start = 0;;) {
+        const auto dot = name.find('.', start);
+        label = name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (label.empty() || label.size() > 63 ||
+            label.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+                std::string::npos) {
+            return std::nullopt;
+        }
+        if (dot == std::string::npos) {
+            break;
+        }
+        start = dot + 1;
+    }
+    if (label.find_first_not_of("0123456789") == std::string::npos) {
+        return std::nullopt;
+    }
+    return name;
+}
+
+}  // namespace
+
+TEST_CASE("rule 1: random and hostile names normalise as the rule says") {
+    // A regex trail that matches any name shows the normalised name as its text.
+    DomainMatcherConfig config;
+    config.internal_suffixes.clear();
+    config.negative_cache_entries = 0;
+    Fixture match({regex(".+", "any")}, nullptr, config);
+    std::mt19937 random(12345);
+    const std::string alphabet = "abcxyzABCXYZ0189-_.......:";
+    int valid = 0;
+    int long_valid = 0;
+    const std::string label_bytes = "abcxyzABCXYZ0189-_";
+    for (int i = 0; i < 20000; ++i) {
+        std::string name;
+        if (i % 10 == 0) {
+            // Names near the length limits, built of labels up to 63 long (and sometimes 64).
+            const std::size_t target = 240 + random() % 20;
+            while (name.size() < target) {
+                name += name.empty() ? "" : ".";
+                const std::size_t length = 1 + random() % 64;
+                for (std::size_t j = 0; j < length; ++j) {
+                    name += label_bytes[random() % label_bytes.size()];
+                }
+            }
+            name += i % 30 == 0 ? "." : i % 50 == 0 ? ":53" : "";
+        } else {
+            const std::size_t length = random() % 40;
+            for (std::size_t j = 0; j < length; ++j) {
+                const auto pick = random() % 100;
+                name +=
+                    pick < 2 ? static_cast<char>(random() % 256) : alphabet[pick % alphabet.size()];
+            }
+        }
+        CAPTURE(name);
+        const auto expected = reference_normalise(name);
+        const std::string got = match(name);
+        if (expected && *expected != "localhost" && !expected->ends_with(".localhost")) {
+            CHECK(got == *expected + "|any");
+            ++valid;
+            long_valid += expected->size() > 200;
+        } else {
+            CHECK(got == "-");
+        }
+    }
+    // Enough of both kinds to mean something.
+    CHECK(valid > 2000);
+    CHECK(long_valid > 50);
+}
+
+TEST_CASE("rule 2: localhost, internal suffixes and PTR names never match") {
+    Fixture match({domain("localhost"), domain("evil.lan"), domain("in-addr.arpa"),
+                   domain("ip6.arpa"), domain("printer.local"), domain("home.arpa"),
+                   domain("corp.example"), domain("lanparty.com")});
+    CHECK(match("localhost") == "-");
+    CHECK(match("LOCALHOST.") == "-");
+    CHECK(match("evil.lan") == "-");
+    CHECK(match("printer.local") == "-");
+    CHECK(match("router.home.arpa") == "-");
+    CHECK(match("4.3.2.1.in-addr.arpa") == "-");
+    CHECK(match("b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa") == "-");
+    // A suffix is a whole label: "lanparty.com" is not under "lan".
+    CHECK(match("lanparty.com") == "lanparty.com|evil (malware)");
+    CHECK(match("x.corp.example") == "(x).corp.example|evil (malware)");
+
+    DomainMatcherConfig config;
+    config.internal_suffixes = {"Corp.Example."};
+    Fixture configured({domain("corp.example"), domain("localhost"), domain("evil.lan")}, nullptr,
+                       config);
+    CHECK(configured("x.corp.example") == "-");
+    CHECK(configured("localhost") == "-");  // whatever the configuration says
+    CHECK(configured("evil.lan") == "evil.lan|evil (malware)");
+}
+
+TEST_CASE("rule 2: a whitelisted name or parent beats a trail") {
+    auto whitelist = std::make_shared<Whitelist>();
+    whitelist->add_domain("good.com");
+    whitelist->add_domain("example.org");
+    Fixture match({domain("good.com"), domain("bad.example.org"), domain("example.org.evil.com"),
+                   domain("evil.com")},
+                  whitelist);
+    CHECK(match("good.com") == "-");
+    CHECK(match("x.bad.example.org") == "-");
+    CHECK(match.matcher().stats().whitelisted == 2);
+    CHECK(match("example.org.evil.com") == "example.org.evil.com|evil (malware)");
+    CHECK(match("evil.com") == "evil.com|evil (malware)");
+    CHECK(match.matcher().stats().whitelisted == 2);
+}
+
+TEST_CASE("rule 3: exact, then parents, longest first, down to a bare TLD") {
+    Fixture match({domain("evil.com", "evil (malware)"), domain("b.evil.com", "worse (malware)"),
+                   domain("cc", "domain (suspicious)")});
+    CHECK(match("evil.com") == "evil.com|evil (malware)");
+    CHECK(match("a.evil.com") == "(a).evil.com|evil (malware)");
+    CHECK(match("a.b.evil.com") == "(a).b.evil.com|worse (malware)");
+    CHECK(match("b.evil.com") == "b.evil.com|worse (malware)");
+    CHECK(match("x.y.cc") == "(x.y).cc|domain (suspicious)");
+    CHECK(match("notevil.com") == "-");
+    CHECK(match("evil.com.au") == "-");
+    CHECK(match("com") == "-");
+}
+
+TEST_CASE("rule 4: dynamic DNS and free web hosting trails alert for subdomains only") {
+    Fixture match({domain("dyndns.org", "dynamic domain (suspicious)"),
+                   domain("freehost.com", "free web hosting (suspicious)"),
+                   domain("c2.example", "dynamicrat (malware)")});
+    CHECK(match("dyndns.org") == "-");
+    CHECK(match("www.dyndns.org") == "-");  // the provider's own site
+    CHECK(match("freehost.com") == "-");
+    CHECK(match("x.dyndns.org") == "(x).dyndns.org|dynamic domain (suspicious)");
+    CHECK(match("www.x.dyndns.org") == "(www.x).dyndns.org|dynamic domain (suspicious)");
+    CHECK(match("site.freehost.com") == "(site).freehost.com|free web hosting (suspicious)");
+    // "dynamic" as a word: a malware family called dynamicrat is not a DNS provider.
+    CHECK(match("c2.example") == "c2.example|dynamicrat (malware)");
+}
+
+TEST_CASE("rule 5: name-server names do not alert on suspicious or sinkhole trails") {
+    Fixture match({domain("nobel.su", "domain (suspicious)"),
+                   domain("sinkhole.example", "sinkhole shadowserver (malware)"),
+                   domain("bad.com", "evil (malware)")});
+    for (const char* name : {"ns1.nobel.su", "ns.nobel.su", "mx.nobel.su", "mx10.nobel.su",
+                             "nic.nobel.su", "ns2.sinkhole.example"}) {
+        CAPTURE(name);
+        CHECK(match(name) == "-");
+    }
+    CHECK(match("www.nobel.su") == "(www).nobel.su|domain (suspicious)");
+    CHECK(match("nsa.nobel.su") == "(nsa).nobel.su|domain (suspicious)");
+    CHECK(match("nobel.su") == "nobel.su|domain (suspicious)");
+    CHECK(match("x.sinkhole.example") == "(x).sinkhole.example|sinkhole shadowserver (malware)");
+    CHECK(match("ns1.bad.com") == "(ns1).bad.com|evil (malware)");
+}
+
+TEST_CASE("rule 6: x.onion behind a gateway alerts as x.onion(.gateway)") {
+    Fixture match({domain("abcdefghijklmnop.onion", "ransom (malware)"),
+                   domain("onion.ws", "onion (suspicious)")});
+    CHECK(match("abcdefghijklmnop.onion.ws") == "abcdefghijklmnop.onion(.ws)|ransom (malware)");
+    CHECK(match("www.abcdefghijklmnop.onion.to") ==
+          "(www).abcdefghijklmnop.onion(.to)|ransom (malware)");
+    CHECK(match("abcdefghijklmnop.onion") == "abcdefghijklmnop.onion|ransom (malware)");
+    // Another service through a listed gateway is the gateway's trail; through an
+    // unlisted one, nothing: the bare "onion" label is no trail of its own.
+    CHECK(match("qrstuvwxyz234567.onion.ws") == "(qrstuvwxyz234567).onion.ws|onion (suspicious)");
+    CHECK(match("qrstuvwxyz234567.onion.to") == "-");
+}
+
+TEST_CASE("rule 7: x.ip-adress.com alerts when x is a trail") {
+    Fixture match({domain("evil.com"), domain("cc", "domain (suspicious)")});
+    CHECK(match("evil.com.ip-adress.com") == "evil.com(.ip-adress.com)|evil (malware)");
+    CHECK(match("www.evil.com.ip-adress.com") == "(www).evil.com(.ip-adress.com)|evil (malware)");
+    CHECK(match("good.com.ip-adress.com") == "-");
+    CHECK(match("ip-adress.com") == "-");
+
+    Fixture listed({domain("evil.com"), domain("ip-adress.com", "ipinfo (suspicious)")});
+    CHECK(listed("evil.com.ip-adress.com") == "evil.com(.ip-adress.com)|evil (malware)");
+    CHECK(listed("good.com.ip-adress.com") == "(good.com).ip-adress.com|ipinfo (suspicious)");
+}
+
+TEST_CASE("rule 8: regex domain trails match a whole name or a whole-label suffix") {
+    Fixture match({regex("[a-z0-9]{10}\\.temp\\.swtest\\.ru"),
+                   regex("byethost[0-9]+\\.com", "domain (suspicious)"),
+                   regex("^[a-z]{1}\\-[a-z]{1,3}\\.top$", "android roamingmantis (malware)"),
+                   regex("www\\.[a-z]{2}\\-[a-z]{2,3}\\.(top|club)$"),
+                   regex("HELPLOG[0-9]{3,4}\\.(ml|ga|gq|tk|cf)"),
+                   domain("abcde99999.temp.swtest.ru", "x")});
+    CHECK(match("abcde12345.temp.swtest.ru") == "abcde12345.temp.swtest.ru|generic (malware)");
+    CHECK(match("www.abcde12345.temp.swtest.ru") ==
+          "(www).abcde12345.temp.swtest.ru|generic (malware)");
+    CHECK(match("a.b.byethost12.com") == "(a.b).byethost12.com|domain (suspicious)");
+    CHECK(match("a-bc.top") == "a-bc.top|android roamingmantis (malware)");
+    CHECK(match("helplog123.tk") == "helplog123.tk|generic (malware)");  // caseless
+    CHECK(match("m.www.ab-cd.club") == "(m).www.ab-cd.club|generic (malware)");
+    // Exact and parent trails come first.
+    CHECK(match("abcde99999.temp.swtest.ru") == "abcde99999.temp.swtest.ru|x");
+    CHECK(match("www.abcde99999.temp.swtest.ru") == "(www).abcde99999.temp.swtest.ru|x");
+
+    CHECK(match("mybyethost12.com") == "-");            // not on a label boundary
+    CHECK(match("byethost12.com.example.net") == "-");  // not a suffix
+    CHECK(match("x.a-bc.top") == "-");                  // the pattern's own ^
+    CHECK(match("helplog12.tk") == "-");
+    CHECK(match("abcde123456.temp.swtest.ru") == "-");
+    CHECK(match("ns1.byethost12.com") == "-");  // rule 5 holds for regex trails too
+}
+
+TEST_CASE("rule 8: a pattern Hyperscan refuses is skipped, the others still match") {
+    Fixture match({regex("(unclosed\\.com"), regex("a)|(b"), regex("x(?<=y)+\\.com"), regex("z*"),
+                   regex("good[0-9]+\\.com")});
+    CHECK(match("good1.com") == "good1.com|generic (malware)");
+    CHECK(match("unclosed.com") == "-");
+    CHECK(match("a") == "-");
+    CHECK(match("b") == "-");
+    CHECK(match("zz") == "-");
+
+    Fixture none({regex("(bad")});
+    CHECK(none("bad.com") == "-");
+}
+
+TEST_CASE("rule 9: the negative cache answers a repeated benign name") {
+    Fixture match({domain("evil.com")});
+    CHECK(match("benign.org") == "-");
+    CHECK(match.matcher().stats().cache_hits == 0);
+    CHECK(match("Benign.ORG.") == "-");  // the same name once normalised
+    CHECK(match.matcher().stats().cache_hits == 1);
+    // A match is never cached: it alerts every time.
+    CHECK(match("evil.com") == "evil.com|evil (malware)");
+    CHECK(match("evil.com") == "evil.com|evil (malware)");
+    const auto& stats = match.matcher().stats();
+    CHECK(stats.cache_hits == 1);
+    CHECK(stats.lookups == 4);
+    CHECK(stats.matches == 2);
+}
+
+TEST_CASE("rule 9: the negative cache holds at most its capacity") {
+    DomainMatcherConfig config;
+    config.negative_cache_entries = 7;
+    Fixture match({domain("evil.com")}, nullptr, config);
+    const auto& stats = match.matcher().stats();
+    std::vector<std::string> names;
+    for (int i = 0; i < 7; ++i) {
+        names.push_back("host" + std::to_string(i) + ".example.net");
+    }
+    for (const auto& name : names) {
+        match(name);
+    }
+    for (const auto& name : names) {
+        match(name);
+    }
+    CHECK(stats.cache_hits == 7);  // every name up to the capacity stays
+    // An eighth name does not fit: the cache starts over with it alone.
+    match("host7.example.net");
+    match("host7.example.net");
+    CHECK(stats.cache_hits == 8);
+    match(names[0]);
+    CHECK(stats.cache_hits == 8);
+
+    config.negative_cache_entries = 0;
+    Fixture uncached({domain("evil.com")}, nullptr, config);
+    uncached("benign.org");
+    uncached("benign.org");
+    CHECK(uncached.matcher().stats().cache_hits == 0);
+}
+
+TEST_CASE("rule 9: a long name is cached like a short one") {
+    Fixture match({domain("evil.com")});
+    const std::string name = std::string(63, 'x') + "." + std::string(63, 'y') + ".example.net";
+    match(name);
+    match(name);
+    CHECK(match.matcher().stats().cache_hits == 1);
+}
+
+TEST_CASE("a matcher needs a trail set") {
+    CHECK_THROWS_AS(DomainMatcher(nullptr, nullptr, {}), std::invalid_argument);
+}
+
+TEST_CASE("real data: static trails and Maltrail's whitelist") {
+    const auto data = spoor::test::maltrail_data();
+    if (!data) {
+        MESSAGE("../shared/data/maltrail not found: skipped");
+        return;
+    }
+    spoor::trails::LoadReport report;
+    auto set = std::make_shared<const TrailSet>(
+        spoor::trails::load_trails({*data / "static-trails.tar.xz"}, report));
+    auto whitelist = std::make_shared<Whitelist>();
+    spoor::trails::LoadReport whitelist_report;
+    whitelist->load(*data / "whitelist.txt", whitelist_report);
+    DomainMatcher matcher(set, whitelist, {});
+    const auto info = [&](std::string_view name) -> std::string {
+        const auto match = matcher.match(name);
+        return match ? match->trail + "|" + set->record(match->record_id).info : "-";
+    };
+
+    // Listed names, as listed and under a parent.
+    CHECK(info("queda212.duckdns.org") == "queda212.duckdns.org|asyncrat (malware)");
+    CHECK(info("cdn.queda212.duckdns.org") == "(cdn).queda212.duckdns.org|asyncrat (malware)");
+    CHECK(info("22222222222qerho.onion") == "22222222222qerho.onion|bad service (malicious)");
+    CHECK(info("22222222222qerho.onion.ws") ==
+          "22222222222qerho.onion(.ws)|bad service (malicious)");
+    // Providers: their own names are silent, their customers are not.
+    CHECK(info("duckdns.org") == "-");
+    CHECK(info("someone.duckdns.org") == "(someone).duckdns.org|dynamic domain (suspicious)");
+    CHECK(info("site.000webhostapp.com") ==
+          "(site).000webhostapp.com|free web hosting (suspicious)");
+    // Maltrail lists ".tk" as a whole zone.
+    CHECK(info("whatever.tk") == "(whatever).tk|domain (suspicious)");
+    // Real regex lines: "vh[0-9]{6}\.eurodir\.ru" (azorult), "byethost[0-9]+\.com".
+    CHECK(info("vh123456.eurodir.ru") == "vh123456.eurodir.ru|azorult (malware)");
+    CHECK(info("www.byethost7.com") == "(www).byethost7.com|domain (suspicious)");
+    CHECK(info("vh1234567.eurodir.ru") == "-");
+    // "[a-z0-9]{10}\.temp\.swtest\.ru" never gets the chance: its zone is a trail.
+    CHECK(info("abcde12345.temp.swtest.ru") == "(abcde12345).temp.swtest.ru|domain (suspicious)");
+
+    // Listed as trails, but whitelisted (the name itself, or its parent).
+    CHECK(info("mr.un1k0d3r.com") == "-");
+    CHECK(info("00aa8b953d76040d.azureedge.net") == "-");
+    CHECK(info("site.weebly.com") == "-");
+    CHECK(info("google.com") == "-");
+    CHECK(matcher.stats().whitelisted == 3);
+}

@@ -1,0 +1,168 @@
+#include "detect/dns_detector.h"
+
+#include <cctype>
+#include <string>
+
+namespace spoor::detect {
+namespace {
+
+constexpr std::uint16_t kClassIn = 1;
+constexpr std::uint16_t kTypeA = 1;
+constexpr std::uint16_t kTypeCname = 5;
+constexpr std::uint16_t kTypePtr = 12;
+constexpr std::uint16_t kTypeAaaa = 28;
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+// "sinkhole shadowserver (malware)" -> "shadowserver": who runs the sinkhole.
+std::string sinkhole_owner(std::string_view info) {
+    auto name = info.substr(0, info.find(" ("));
+    if (const auto at = name.find("sinkhole"); at != std::string_view::npos) {
+        name.remove_prefix(at + 8);
+    }
+    while (!name.empty() && (name.front() == ' ' || name.front() == '_')) {
+        name.remove_prefix(1);
+    }
+    return name.empty() ? "unknown" : std::string(name);
+}
+
+}  // namespace
+
+std::size_t DnsDetector::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
+    const IpAddressHash h;
+    return h(k.src) ^ (h(k.dst) * 31) ^ (static_cast<std::size_t>(k.sport) << 16 | k.dport);
+}
+
+DnsDetector::DnsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher)
+    : trails_(std::move(trails)), matcher_(matcher) {}
+
+proto::DnsTcpStream& DnsDetector::tcp_stream(const proto::Packet& packet) {
+    const FlowKey key{packet.src, packet.dst, packet.src_port, packet.dst_port};
+    if (tcp_streams_.size() >= kMaxTcpFlows && !tcp_streams_.contains(key)) {
+        // Bounded: forget every half-read stream at once; a message split at that moment is lost.
+        stats_.tcp_flows_evicted += tcp_streams_.size();
+        tcp_streams_.clear();
+    }
+    return tcp_streams_[key];
+}
+
+void DnsDetector::inspect(const proto::Packet& packet, std::uint64_t timestamp_ns,
+                          std::string_view in_iface, std::vector<Alert>& out) {
+    if (packet.payload.empty()) {
+        return;
+    }
+    if (packet.ip_proto == 17) {
+        inspect_message(packet.payload, packet, timestamp_ns, in_iface, out);
+        return;
+    }
+    tcp_stream(packet).feed(packet.payload, [&](std::span<const std::uint8_t> message) {
+        inspect_message(message, packet, timestamp_ns, in_iface, out);
+    });
+}
+
+void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const proto::Packet& packet,
+                                  std::uint64_t timestamp_ns, std::string_view in_iface,
+                                  std::vector<Alert>& out) {
+    ++stats_.messages;
+    if (proto::parse_dns(bytes, message_) != proto::DnsStatus::Ok) {
+        ++stats_.malformed;
+        return;
+    }
+    Alert base;
+    base.timestamp_ns = timestamp_ns;
+    base.in_iface = in_iface;
+    base.src = packet.src;
+    base.dst = packet.dst;
+    base.src_port = packet.src_port;
+    base.dst_port = packet.dst_port;
+    base.ip_proto = packet.ip_proto;
+    base.app_proto = "dns";
+    base.trail_type = "DNS";
+    base.detector = "dns";
+    if (message_.response) {
+        check_answers(base, out);
+    } else {
+        check_questions(base, out);
+    }
+}
+
+// Names are matched in queries: a response repeats the question of the same flow.
+void DnsDetector::check_questions(const Alert& base, std::vector<Alert>& out) {
+    for (std::size_t i = 0; i < message_.question_count; ++i) {
+        const auto& q = message_.questions[i];
+        if (q.qclass != kClassIn || q.qtype == kTypePtr || !q.name.valid) {
+            continue;
+        }
+        const auto match = matcher_.match(q.name.view());
+        if (!match) {
+            continue;
+        }
+        const auto& record = trails_->record(match->record_id);
+        Alert alert = base;
+        alert.trail = match->trail;
+        alert.info = record.info;
+        alert.reference = record.reference;
+        alert.matched_field = "dns.rrname";
+        alert.dns = DnsInfo{
+            "query", message_.id, lower(q.name.view()), std::string(proto::dns_type_name(q.qtype)),
+            {},      {}};
+        classify(alert);
+        out.push_back(std::move(alert));
+    }
+}
+
+// An answer pointing at a sinkhole or a parking service says what became of the name.
+void DnsDetector::check_answers(const Alert& base, std::vector<Alert>& out) {
+    if (message_.question_count == 0) {
+        return;
+    }
+    const auto& question = message_.questions[0];
+    DnsInfo info{"answer",
+                 message_.id,
+                 lower(question.name.view()),
+                 std::string(proto::dns_type_name(question.qtype)),
+                 std::string(proto::dns_rcode_name(message_.rcode)),
+                 {}};
+    for (std::size_t i = 0; i < message_.answer_count; ++i) {
+        const auto& a = message_.answers[i];
+        info.answers.push_back(
+            {lower(a.name.view()), std::string(proto::dns_type_name(a.type)), a.ttl,
+             a.type == kTypeCname ? lower(a.target.view()) : a.address.to_string()});
+    }
+    for (std::size_t i = 0; i < message_.answer_count; ++i) {
+        const auto& a = message_.answers[i];
+        if (a.type != kTypeA && a.type != kTypeAaaa) {
+            continue;
+        }
+        const auto it = trails_->ips.find(a.address);
+        if (it == trails_->ips.end()) {
+            continue;
+        }
+        const auto& record = trails_->record(it->second);
+        std::string verdict;
+        if (record.info.find("sinkhole") != std::string::npos) {
+            verdict = "sinkholed by " + sinkhole_owner(record.info) + " (malware)";
+        } else if (record.info.find("parking") != std::string::npos) {
+            verdict = "parked site (suspicious)";
+        } else {
+            continue;  // the address itself alerts through the kernel's IP trails when used
+        }
+        Alert alert = base;
+        alert.trail = info.rrname;
+        alert.info = verdict;
+        alert.reference = record.reference;
+        alert.matched_field = "dns.answers.rdata";
+        alert.dns = info;
+        classify(alert);
+        out.push_back(std::move(alert));
+        return;  // one verdict per answer
+    }
+}
+
+}  // namespace spoor::detect

@@ -1,0 +1,62 @@
+// DNS analysis of decoded packets: queries' names against domain trails
+// (DomainMatcher), answers' addresses against sinkhole and parking trails.
+// DNS over UDP is one message per datagram; DNS over TCP is reassembled per
+// direction of each flow (bounded number of flows).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "detect/alert.h"
+#include "detect/domain_matcher.h"
+#include "proto/dns.h"
+#include "proto/packet.h"
+#include "trails/trail_set.h"
+
+namespace spoor::detect {
+
+struct DnsStats {
+    std::uint64_t messages = 0;
+    std::uint64_t malformed = 0;  // truncated or malformed messages (counted, never fatal)
+    std::uint64_t tcp_flows_evicted = 0;
+};
+
+class DnsDetector {
+  public:
+    static constexpr std::size_t kMaxTcpFlows = 4096;
+
+    DnsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher);
+
+    // Appends the alerts of the DNS payload of `packet` (UDP or TCP, port 53) to `out`.
+    void inspect(const proto::Packet& packet, std::uint64_t timestamp_ns, std::string_view in_iface,
+                 std::vector<Alert>& out);
+
+    const DnsStats& stats() const { return stats_; }
+
+  private:
+    void inspect_message(std::span<const std::uint8_t> message, const proto::Packet& packet,
+                         std::uint64_t timestamp_ns, std::string_view in_iface,
+                         std::vector<Alert>& out);
+    void check_questions(const Alert& base, std::vector<Alert>& out);
+    void check_answers(const Alert& base, std::vector<Alert>& out);
+    proto::DnsTcpStream& tcp_stream(const proto::Packet& packet);
+
+    std::shared_ptr<const trails::TrailSet> trails_;
+    DomainMatcher& matcher_;
+    proto::DnsMessage message_;  // reused: large, and parsing allocates nothing
+    struct FlowKey {
+        IpAddress src, dst;
+        std::uint16_t sport, dport;
+        bool operator==(const FlowKey&) const = default;
+    };
+    struct FlowKeyHash {
+        std::size_t operator()(const FlowKey& k) const noexcept;
+    };
+    std::unordered_map<FlowKey, proto::DnsTcpStream, FlowKeyHash> tcp_streams_;
+    DnsStats stats_;
+};
+
+}  // namespace spoor::detect

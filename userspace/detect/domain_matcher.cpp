@@ -1,0 +1,828 @@
+// One matcher serves one thread: match() updates the negative cache and uses a
+// Hyperscan scratch space that cannot be shared.
+//
+// Cost of a lookup: the name is normalised into a stack buffer and its keyed
+// fingerprint looked up in the negative cache (the whole cost of a repeated
+// benign name). Otherwise every suffix on a label boundary is hashed and its slot
+// in a flat index over the trail set's keys prefetched, so that the misses of a
+// name with several parents overlap instead of queueing; then the regex trails.
+// The whitelist is consulted only when a trail matched (the outcome is the same,
+// and most names match nothing), so stats().whitelisted counts alerts the
+// whitelist silenced. Nothing allocates unless a trail matches (its text is
+// built then).
+#include "detect/domain_matcher.h"
+
+#include <hs/hs.h>
+#include <sys/mman.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <random>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+namespace spoor::detect {
+
+namespace {
+
+constexpr std::size_t kMaxName = 253;
+constexpr std::size_t kMaxLabel = 63;
+constexpr std::size_t kMaxLabels = (kMaxName + 1) / 2;
+constexpr std::string_view kLookupSite = ".ip-adress.com";
+constexpr std::string_view kOnion = "onion";
+
+// A lower-cased, validated name and where each of its labels starts.
+struct Name {
+    std::array<char, kMaxName + 1> text;  // room for a trailing dot, stripped
+    std::size_t size = 0;
+    std::array<std::uint8_t, kMaxLabels + 1> starts;  // +1: normalise() writes one ahead
+    std::size_t labels = 0;
+
+    std::string_view view() const { return {text.data(), size}; }
+    // The name from label `i` on: a parent when i > 0.
+    std::string_view from(std::size_t i) const { return view().substr(starts[i]); }
+};
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// What each byte becomes in a normalised name: itself lower-cased, '.' for a
+// dot, 0 for a byte no name may hold. One table load per byte keeps normalising,
+// a fixed cost of every lookup, to about a nanosecond a character.
+constexpr std::array<char, 256> kNameBytes = [] {
+    std::array<char, 256> table{};
+    for (char c = 'a'; c <= 'z'; ++c) {
+        table[static_cast<unsigned char>(c)] = c;
+        table[static_cast<unsigned char>(c - 'a' + 'A')] = c;
+    }
+    for (char c = '0'; c <= '9'; ++c) {
+        table[static_cast<unsigned char>(c)] = c;
+    }
+    for (const char c : {'-', '_', '.'}) {
+        table[static_cast<unsigned char>(c)] = c;
+    }
+    return table;
+}();
+
+// ":" and 1..5 digits.
+bool is_port(std::string_view s) {
+    return s.size() >= 2 && s.size() <= 6 && s[0] == ':' &&
+           std::all_of(s.begin() + 1, s.end(), is_digit);
+}
+
+// Rule 1: lower-case, drop ":port" and then a trailing dot, and accept only
+// labels of [a-z0-9_-], 1..63 long, 253 in all. A name whose last label is all
+// digits is an address, which the IP trails cover. The byte loop has no branch
+// on dots (a mispredicted one costs more than the rest of the loop): every byte
+// records where a label would start after it, and a dot makes that one count.
+bool normalise(std::string_view in, Name& out) {
+    const std::size_t limit = std::min(in.size(), out.text.size());
+    std::size_t size = 0;
+    std::size_t labels = 1;
+    out.starts[0] = 0;
+    for (; size < limit; ++size) {
+        const char c = kNameBytes[static_cast<unsigned char>(in[size])];
+        if (c == 0) {
+            break;
+        }
+        out.text[size] = c;
+        out.starts[labels] = static_cast<std::uint8_t>(size + 1);
+        labels += c == '.';
+    }
+    if (size < in.size() && !is_port(in.substr(size))) {
+        return false;
+    }
+    if (size > 0 && out.text[size - 1] == '.') {
+        --size;
+        --labels;
+    }
+    if (size == 0 || size > kMaxName) {
+        return false;
+    }
+    out.size = size;
+    out.labels = labels;
+    for (std::size_t i = 0; i < labels; ++i) {
+        const std::size_t end = i + 1 < labels ? out.starts[i + 1] - 1u : size;
+        if (end == out.starts[i] || end - out.starts[i] > kMaxLabel) {
+            return false;
+        }
+    }
+    const std::string_view last = out.view().substr(out.starts[labels - 1]);
+    return !std::all_of(last.begin(), last.end(), is_digit);
+}
+
+// `name` is `suffix` or lies under it.
+bool is_under(std::string_view name, std::string_view suffix) {
+    return name.ends_with(suffix) &&
+           (name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '.');
+}
+
+// Rule 5: "ns1.", "ns.", "mx2.", "nic." — a zone's own servers, which sit under
+// the zone that a suspicious or sinkhole trail names without being its content.
+bool looks_like_name_server(const Name& name) {
+    if (name.labels < 2) {
+        return false;
+    }
+    std::string_view first = name.view().substr(0, name.starts[1] - 1);
+    for (const std::string_view role : {"nic", "ns", "mx"}) {
+        if (first.starts_with(role)) {
+            first.remove_prefix(role.size());
+            return std::all_of(first.begin(), first.end(), is_digit);
+        }
+    }
+    return false;
+}
+
+// `word` in `text` between non-alphanumerics: "dynamic domain (suspicious)" is a
+// dynamic DNS provider, "dynamicrat (malware)" a malware family.
+bool has_word(std::string_view text, std::string_view word) {
+    const auto is_alnum = [](char c) { return (c >= 'a' && c <= 'z') || is_digit(c); };
+    for (auto at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+        const auto end = at + word.size();
+        if ((at == 0 || !is_alnum(text[at - 1])) && (end == text.size() || !is_alnum(text[end]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum RecordRule : std::uint8_t {
+    kSubdomainsOnly = 1,     // rule 4: dynamic DNS and free web hosting providers
+    kNotForNameServers = 2,  // rule 5: suspicious and sinkhole trails
+};
+
+std::uint8_t rules_for(const trails::TrailRecord& record) {
+    std::uint8_t rules = 0;
+    if (has_word(record.info, "dynamic") || has_word(record.info, "free web")) {
+        rules |= kSubdomainsOnly;
+    }
+    if (has_word(record.info, "suspicious") || has_word(record.info, "sinkhole")) {
+        rules |= kNotForNameServers;
+    }
+    return rules;
+}
+
+std::uint64_t load64(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+std::uint64_t load32(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+std::uint64_t mix(std::uint64_t h) {
+    h *= 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+// Names are short: a word at a time, the tail as one overlapping load, then a
+// full avalanche (MurmurHash3's finaliser) because the low bits pick a slot and
+// the high bits make its tag.
+std::uint64_t hash_name(std::string_view s) {
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::uint64_t h = mix(0x2545f4914f6cdd1dull ^ n);
+    if (n >= 8) {
+        const char* last = p + n - 8;
+        for (; p < last; p += 8) {
+            h = mix(h ^ load64(p));
+        }
+        h = mix(h ^ load64(last));
+    } else if (n >= 4) {
+        h = mix(h ^ (load32(p) << 32 | load32(p + n - 4)));
+    } else if (n > 0) {
+        const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(p[i] & 0xff); };
+        h = mix(h ^ (byte(0) << 16 | byte(n / 2) << 8 | byte(n - 1)));
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+constexpr std::uint32_t kNoRecord = std::numeric_limits<std::uint32_t>::max();
+
+// A fixed array for the tables probed at random (the trail index, the negative
+// cache). From a megabyte up it asks for transparent huge pages: a probe then
+// misses the cache but not also the TLB, which cost about a fifth of a cold
+// lookup on the real trail set. The kernel may refuse; it is only a hint.
+template <typename T>
+class HugeArray {
+  public:
+    HugeArray() = default;
+    HugeArray(std::size_t size, const T& value) : size_(size) {
+        constexpr std::size_t kHugePage = std::size_t{2} << 20;
+        std::size_t bytes = std::max<std::size_t>(size * sizeof(T), alignof(T));
+        const bool huge = bytes >= kHugePage / 2;
+        const std::size_t align = huge ? kHugePage : std::max<std::size_t>(alignof(T), 64);
+        bytes = (bytes + align - 1) / align * align;
+        data_.reset(static_cast<T*>(std::aligned_alloc(align, bytes)));
+        if (!data_) {
+            throw std::bad_alloc();
+        }
+        if (huge) {
+            madvise(data_.get(), bytes, MADV_HUGEPAGE);
+        }
+        std::uninitialized_fill_n(data_.get(), size, value);
+    }
+
+    T& operator[](std::size_t i) { return data_[i]; }
+    const T& operator[](std::size_t i) const { return data_[i]; }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+
+  private:
+    static_assert(std::is_trivially_destructible_v<T>);
+    struct Free {
+        void operator()(T* p) const { std::free(p); }
+    };
+    std::unique_ptr<T[], Free> data_;
+    std::size_t size_ = 0;
+};
+
+// The trail set's domains keyed by string_view (its std::unordered_map<std::string>
+// cannot be searched without building a std::string). Open addressing over 8-byte
+// slots: an absent name, the usual answer, costs one cache line; keys are read
+// from the trail set's own nodes (stable: the set is const and outlives the
+// index) only when a slot's tag agrees.
+class NameIndex {
+  public:
+    using Node = std::pair<const std::string, std::uint32_t>;
+
+    explicit NameIndex(const std::unordered_map<std::string, std::uint32_t>& domains) {
+        // At most 2/3 full, so that probe runs stay short.
+        const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, domains.size() * 3 / 2));
+        slots_ = HugeArray<Slot>(slots, Slot{0, kNoRecord});
+        mask_ = slots - 1;
+        nodes_.reserve(domains.size());
+        for (const Node& node : domains) {
+            const std::uint64_t h = hash_name(node.first);
+            std::size_t i = h & mask_;
+            while (slots_[i].node != kNoRecord) {
+                i = (i + 1) & mask_;
+            }
+            slots_[i] = Slot{tag(h), static_cast<std::uint32_t>(nodes_.size())};
+            nodes_.push_back(&node);
+        }
+    }
+
+    void prefetch(std::uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+
+    std::uint32_t find(std::string_view key, std::uint64_t h) const {
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            const Slot slot = slots_[i];
+            if (slot.node == kNoRecord) {
+                return kNoRecord;
+            }
+            if (slot.tag == tag(h) && nodes_[slot.node]->first == key) {
+                return nodes_[slot.node]->second;
+            }
+        }
+    }
+
+  private:
+    struct Slot {
+        std::uint32_t tag;
+        std::uint32_t node;  // index into nodes_, kNoRecord when free
+    };
+    static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
+
+    HugeArray<Slot> slots_;
+    std::vector<const Node*> nodes_;
+    std::size_t mask_ = 0;
+};
+
+// SipHash-1-3 (Aumasson and Bernstein; the variant hash tables use): a keyed
+// hash an attacker cannot aim at a chosen value without the key.
+class SipHash13 {
+  public:
+    SipHash13() {
+        std::random_device random;
+        for (auto& k : key_) {
+            k = static_cast<std::uint64_t>(random()) << 32 | random();
+        }
+    }
+
+    std::uint64_t operator()(std::string_view s) const {
+        std::uint64_t v0 = key_[0] ^ 0x736f6d6570736575ull;
+        std::uint64_t v1 = key_[1] ^ 0x646f72616e646f6dull;
+        std::uint64_t v2 = key_[0] ^ 0x6c7967656e657261ull;
+        std::uint64_t v3 = key_[1] ^ 0x7465646279746573ull;
+        const auto round = [&] {
+            v0 += v1;
+            v1 = std::rotl(v1, 13) ^ v0;
+            v0 = std::rotl(v0, 32);
+            v2 += v3;
+            v3 = std::rotl(v3, 16) ^ v2;
+            v0 += v3;
+            v3 = std::rotl(v3, 21) ^ v0;
+            v2 += v1;
+            v1 = std::rotl(v1, 17) ^ v2;
+            v2 = std::rotl(v2, 32);
+        };
+        const auto absorb = [&](std::uint64_t m) {
+            v3 ^= m;
+            round();
+            v0 ^= m;
+        };
+        std::size_t i = 0;
+        for (; i + 8 <= s.size(); i += 8) {
+            absorb(load64(s.data() + i));
+        }
+        std::uint64_t last = static_cast<std::uint64_t>(s.size()) << 56;
+        for (std::size_t j = 0; i + j < s.size(); ++j) {
+            last |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i + j])) << (8 * j);
+        }
+        absorb(last);
+        v2 ^= 0xff;
+        round();
+        round();
+        round();
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+  private:
+    std::array<std::uint64_t, 2> key_;
+};
+
+// Names that matched nothing, so that a repeated benign name costs one probe.
+// A name is remembered as a 64-bit SipHash under a key drawn at start: no text to
+// compare, so a bucket of seven fits a cache line, and without the key nobody can
+// make a malicious name collide with a cached benign one to silence it (by
+// chance: 14 in 2^64 a lookup). Each name has two buckets and goes into the
+// emptier one, which keeps buckets from overflowing (a full pair forgets its
+// oldest name) at five names a bucket on average.
+// Once `capacity` names are held, the next one makes the cache forget everything
+// by moving to a new generation, O(1): a bucket of an older generation counts as
+// empty. A sensor whose benign names outnumber the capacity pays a burst of cold
+// lookups each time; up to it, every name stays.
+class NegativeCache {
+  public:
+    explicit NegativeCache(std::size_t capacity)
+        : capacity_(capacity), buckets_(capacity == 0 ? 0 : capacity / 5 + 2, Bucket{}) {}
+
+    std::uint64_t fingerprint(std::string_view name) const {
+        // 0 marks a free way.
+        return std::max<std::uint64_t>(hash_(name), 1);
+    }
+
+    bool contains(std::uint64_t fingerprint) const {
+        if (buckets_.empty()) {
+            return false;
+        }
+        const auto [first, second] = buckets(fingerprint);
+        return holds(buckets_[first], fingerprint) || holds(buckets_[second], fingerprint);
+    }
+
+    void insert(std::uint64_t fingerprint) {
+        if (buckets_.empty()) {
+            return;
+        }
+        if (held_ == capacity_) {
+            held_ = 0;
+            ++generation_;
+        }
+        const auto [first, second] = buckets(fingerprint);
+        Bucket& a = current(buckets_[first]);
+        Bucket& b = current(buckets_[second]);
+        Bucket& bucket = free_ways(b) > free_ways(a) ? b : a;
+        if (bucket.ways.back() == 0) {
+            ++held_;
+        }
+        std::copy_backward(bucket.ways.begin(), bucket.ways.end() - 1, bucket.ways.end());
+        bucket.ways[0] = fingerprint;
+    }
+
+  private:
+    static constexpr std::size_t kWays = 7;
+
+    struct alignas(64) Bucket {
+        std::uint64_t generation = 0;
+        std::array<std::uint64_t, kWays> ways{};  // newest first, free (0) ones last
+    };
+
+    bool holds(const Bucket& bucket, std::uint64_t fingerprint) const {
+        return bucket.generation == generation_ &&
+               std::find(bucket.ways.begin(), bucket.ways.end(), fingerprint) != bucket.ways.end();
+    }
+
+    Bucket& current(Bucket& bucket) const {
+        if (bucket.generation != generation_) {
+            bucket = Bucket{generation_, {}};
+        }
+        return bucket;
+    }
+
+    static std::size_t free_ways(const Bucket& bucket) {
+        return static_cast<std::size_t>(std::count(bucket.ways.begin(), bucket.ways.end(), 0));
+    }
+
+    // Two buckets from the two halves of the fingerprint, for any bucket count and
+    // without a division: the high half of a 32-bit half times the count.
+    std::pair<std::size_t, std::size_t> buckets(std::uint64_t fingerprint) const {
+        const std::uint64_t count = buckets_.size();
+        return {static_cast<std::size_t>(((fingerprint >> 32) * count) >> 32),
+                static_cast<std::size_t>(((fingerprint & 0xffffffffu) * count) >> 32)};
+    }
+
+    SipHash13 hash_;
+    std::size_t capacity_;
+    HugeArray<Bucket> buckets_;
+    std::size_t held_ = 0;
+    std::uint64_t generation_ = 1;
+};
+
+struct DatabaseFree {
+    void operator()(hs_database_t* db) const { hs_free_database(db); }
+};
+struct ScratchFree {
+    void operator()(hs_scratch_t* scratch) const { hs_free_scratch(scratch); }
+};
+struct CompileErrorFree {
+    void operator()(hs_compile_error_t* error) const { hs_free_compile_error(error); }
+};
+using CompileError = std::unique_ptr<hs_compile_error_t, CompileErrorFree>;
+
+// Regex domain trails are domain-shaped patterns ("[a-z0-9]{10}\.temp\.swtest\.ru",
+// "byethost[0-9]+\.com"): like a domain trail they name a zone, so a pattern must
+// match the whole name or a whole suffix that starts on a label boundary. Maltrail
+// searches them unanchored, which also flags "mybyethost1.com" or
+// "helplog123.tk.example.net"; the anchors keep a pattern to the names it spells.
+// A pattern's own leading ^ or trailing $ still work (^ then means the whole
+// name); one elsewhere is as Hyperscan takes it, or refused. Caseless,
+// because a line keeps its case ("\D" is not "\d") while names are lower-cased.
+// As every match ends with the name, a regex trail's text has no "(suffix)".
+class RegexDomains {
+  public:
+    explicit RegexDomains(const std::unordered_map<std::string, std::uint32_t>& patterns) {
+        // Sorted, so that ids (and ties between patterns) do not depend on hash order.
+        std::vector<std::pair<std::string_view, std::uint32_t>> listed(patterns.begin(),
+                                                                       patterns.end());
+        std::sort(listed.begin(), listed.end());
+        std::vector<std::string> wrapped;
+        std::vector<std::string_view> texts;
+        for (const auto& [text, record] : listed) {
+            // Checked alone first: a pattern that parses is balanced, so the wrapping
+            // group below cannot be closed early by the pattern ("a)|(b").
+            hs_expr_info_t* info = nullptr;
+            hs_compile_error_t* raw_error = nullptr;
+            const std::string pattern(text);
+            if (hs_expression_info(pattern.c_str(), HS_FLAG_CASELESS, &info, &raw_error) !=
+                HS_SUCCESS) {
+                const CompileError error(raw_error);
+                skip(text, error->message);
+                continue;
+            }
+            std::free(info);
+            // Hyperscan refuses a ^ inside a group: a pattern that opens with one
+            // already says "the whole name", so it takes the outer anchor's place.
+            if (pattern.starts_with('^')) {
+                wrapped.push_back("^(?:" + pattern.substr(1) + ")$");
+            } else {
+                wrapped.push_back("(?:^|\\.)(?:" + pattern + ")$");
+            }
+            texts.push_back(text);
+            records_.push_back(record);
+        }
+        compile(wrapped, texts);
+    }
+
+    // The leftmost (longest) match of any pattern, as [begin, end of name) with
+    // `begin` on a label start; ties go to the first pattern in text order.
+    struct Match {
+        std::size_t begin = 0;
+        std::uint32_t record = kNoRecord;
+    };
+    Match search(std::string_view name) const {
+        Match best;
+        if (!filter_) {
+            return best;
+        }
+        const auto data = name.data();
+        const auto size = static_cast<unsigned int>(name.size());
+        const auto stop = [](unsigned int, unsigned long long, unsigned long long, unsigned int,
+                             void*) -> int { return 1; };
+        if (hs_scan(filter_.get(), data, size, 0, scratch_.get(), stop, nullptr) !=
+            HS_SCAN_TERMINATED) {
+            return best;
+        }
+        struct Leftmost {
+            unsigned long long from = std::numeric_limits<unsigned long long>::max();
+            unsigned int id = 0;
+        } leftmost;
+        const auto keep = [](unsigned int id, unsigned long long from, unsigned long long,
+                             unsigned int, void* ctx) -> int {
+            auto& l = *static_cast<Leftmost*>(ctx);
+            if (from < l.from || (from == l.from && id < l.id)) {
+                l.from = from;
+                l.id = id;
+            }
+            return 0;
+        };
+        if (hs_scan(locate_.get(), data, size, 0, scratch_.get(), keep, &leftmost) != HS_SUCCESS ||
+            leftmost.from == std::numeric_limits<unsigned long long>::max()) {
+            return best;  // the databases disagree: Hyperscan's start tracking gave up
+        }
+        // A match that starts past 0 starts at the dot before its first label.
+        best.begin = leftmost.from == 0 ? 0 : static_cast<std::size_t>(leftmost.from) + 1;
+        best.record = records_[leftmost.id];
+        return best;
+    }
+
+  private:
+    using Database = std::unique_ptr<hs_database_t, DatabaseFree>;
+
+    // A line Hyperscan refuses is one bad trail, not a reason to run without the
+    // others: it is logged by name and left out.
+    static void skip(std::string_view pattern, const char* why) {
+        spdlog::warn("regex domain trail '{}' skipped: {}", pattern, why);
+    }
+
+    // The database, or null with the index of the expression Hyperscan refused in `bad`.
+    static Database compile_one(const std::vector<std::string>& wrapped, unsigned int flag,
+                                const std::vector<std::string_view>& texts, std::size_t& bad) {
+        std::vector<const char*> expressions;
+        std::vector<unsigned int> ids;
+        for (std::size_t i = 0; i < wrapped.size(); ++i) {
+            expressions.push_back(wrapped[i].c_str());
+            ids.push_back(static_cast<unsigned int>(i));
+        }
+        const std::vector<unsigned int> flags(wrapped.size(), flag);
+        hs_database_t* db = nullptr;
+        hs_compile_error_t* raw_error = nullptr;
+        if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                             static_cast<unsigned int>(wrapped.size()), HS_MODE_BLOCK, nullptr, &db,
+                             &raw_error) == HS_SUCCESS) {
+            return Database(db);
+        }
+        const CompileError error(raw_error);
+        if (error->expression < 0) {
+            throw std::runtime_error(std::string("regex domain trails: ") + error->message);
+        }
+        bad = static_cast<std::size_t>(error->expression);
+        skip(texts[bad], error->message);
+        return nullptr;
+    }
+
+    // Two databases of the same patterns. Start of match costs Hyperscan about
+    // three times the scan, and almost no name matches: `filter_` answers whether
+    // any pattern matches and stops at the first; only then does `locate_` find
+    // where the leftmost match starts.
+    void compile(std::vector<std::string>& wrapped, std::vector<std::string_view>& texts) {
+        // Hyperscan names the first expression it refuses; drop it and compile again.
+        while (!wrapped.empty()) {
+            std::size_t bad = 0;
+            locate_ = compile_one(wrapped, HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, texts, bad);
+            if (locate_) {
+                filter_ = compile_one(wrapped, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, texts, bad);
+                if (filter_) {
+                    break;
+                }
+                locate_.reset();
+            }
+            wrapped.erase(wrapped.begin() + static_cast<std::ptrdiff_t>(bad));
+            texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(bad));
+            records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(bad));
+        }
+        if (filter_) {
+            hs_scratch_t* scratch = nullptr;
+            // One scratch serves both: the second call grows it to fit either.
+            if (hs_alloc_scratch(filter_.get(), &scratch) != HS_SUCCESS ||
+                hs_alloc_scratch(locate_.get(), &scratch) != HS_SUCCESS) {
+                hs_free_scratch(scratch);
+                throw std::runtime_error("regex domain trails: cannot allocate Hyperscan scratch");
+            }
+            scratch_.reset(scratch);
+        }
+    }
+
+    Database filter_;
+    Database locate_;
+    std::unique_ptr<hs_scratch_t, ScratchFree> scratch_;
+    std::vector<std::uint32_t> records_;  // by Hyperscan id
+};
+
+// A trail that matched: the name's text [begin, end) is the trail's key.
+struct Hit {
+    std::uint32_t record = kNoRecord;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
+
+// "(a.b).evil.com", "abc.onion(.ws)", "x(.ip-adress.com)": the part the trail
+// names, with the rest of the name in parentheses.
+std::string trail_text(const Name& name, const Hit& hit) {
+    const std::string_view text = name.view();
+    std::string out;
+    out.reserve(text.size() + 4);
+    if (hit.begin > 0) {
+        out += '(';
+        out += text.substr(0, hit.begin - 1);
+        out += ").";
+    }
+    out += text.substr(hit.begin, hit.end - hit.begin);
+    if (hit.end < text.size()) {
+        out += '(';
+        out += text.substr(hit.end);
+        out += ')';
+    }
+    return out;
+}
+
+std::shared_ptr<const trails::TrailSet> require(std::shared_ptr<const trails::TrailSet> trails) {
+    if (!trails) {
+        throw std::invalid_argument("DomainMatcher needs a trail set");
+    }
+    return trails;
+}
+
+}  // namespace
+
+struct DomainMatcher::Impl {
+    Impl(std::shared_ptr<const trails::TrailSet> trails_in,
+         std::shared_ptr<const trails::Whitelist> whitelist_in, const DomainMatcherConfig& config)
+        : trails(std::move(trails_in)),
+          whitelist(std::move(whitelist_in)),
+          index(trails->domains),
+          regex(trails->regex_domains),
+          cache(config.negative_cache_entries) {
+        for (const auto& record : trails->records()) {
+            rules.push_back(rules_for(record));
+        }
+        for (std::string_view suffix : config.internal_suffixes) {
+            while (suffix.starts_with('.')) {
+                suffix.remove_prefix(1);
+            }
+            while (suffix.ends_with('.')) {
+                suffix.remove_suffix(1);
+            }
+            if (!suffix.empty()) {
+                std::string lower(suffix);
+                std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+                    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+                });
+                internal.push_back(std::move(lower));
+            }
+        }
+        internal.push_back("localhost");
+        for (const std::string& suffix : internal) {
+            const auto dot = suffix.rfind('.');
+            internal_keys.push_back(
+                last_label_key(dot == std::string::npos ? suffix : suffix.substr(dot + 1)));
+        }
+    }
+
+    // Rule 2, before any trail: the configured suffixes, and localhost (with the
+    // names under it, RFC 6761) whatever the configuration says. Each suffix is
+    // keyed by its last label's length and first byte, so that most names are
+    // turned away without comparing text.
+    bool is_internal(const Name& name) const {
+        const std::string_view text = name.view();
+        const std::string_view last = text.substr(name.starts[name.labels - 1]);
+        const std::uint32_t key = last_label_key(last);
+        for (std::size_t i = 0; i < internal.size(); ++i) {
+            if (internal_keys[i] == key && is_under(text, internal[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static std::uint32_t last_label_key(std::string_view last) {
+        return static_cast<std::uint32_t>(last.size() << 8 | static_cast<unsigned char>(last[0]));
+    }
+
+    // Rules 4 and 5 for a trail found at `begin` of the name.
+    bool alerts(const Name& name, std::uint32_t record, std::size_t begin) const {
+        const std::uint8_t rule = rules[record];
+        if ((rule & kNotForNameServers) && looks_like_name_server(name)) {
+            return false;
+        }
+        if (rule & kSubdomainsOnly) {
+            // The provider's own name and its web site are not one of its customers.
+            const bool own_site = begin == 0 || (begin == 4 && name.view().starts_with("www."));
+            if (own_site) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Tries the name's text from each label in [first, last) up to `end`, longest first.
+    Hit walk(const Name& name, std::size_t first, std::size_t last, std::size_t end,
+             const std::uint64_t* hashes) const {
+        for (std::size_t i = first; i < last; ++i) {
+            const std::size_t begin = name.starts[i];
+            const std::string_view key = name.view().substr(begin, end - begin);
+            const std::uint32_t record = index.find(key, hashes ? hashes[i] : hash_name(key));
+            if (record != kNoRecord && alerts(name, record, begin)) {
+                return Hit{record, begin, end};
+            }
+        }
+        return {};
+    }
+
+    // Rules 6 and 7: a name that embeds another one, tried before the parents,
+    // whose hits (the gateway, the lookup site) say less than the embedded name.
+    Hit embedded(const Name& name) const {
+        const std::string_view text = name.view();
+        if (text.size() > kLookupSite.size() && text.ends_with(kLookupSite)) {
+            const std::size_t end = text.size() - kLookupSite.size();
+            std::size_t last = 0;
+            while (last < name.labels && name.starts[last] < end) {
+                ++last;
+            }
+            if (const Hit hit = walk(name, 0, last, end, nullptr); hit.record != kNoRecord) {
+                return hit;
+            }
+        }
+        // "x.onion.<gateway>": the service itself, down to but not including the
+        // bare "onion" label, which names every hidden service at once.
+        for (std::size_t j = 1; j + 1 < name.labels; ++j) {
+            if (text.substr(name.starts[j], name.starts[j + 1] - 1 - name.starts[j]) == kOnion) {
+                return walk(name, 0, j, name.starts[j] + kOnion.size(), nullptr);
+            }
+        }
+        return {};
+    }
+
+    Hit find(const Name& name, const std::uint64_t* hashes) const {
+        // The regex scan comes last in precedence but runs first: it is work for
+        // the CPU while the index slots prefetched by match() are on their way.
+        const auto match = regex.search(name.view());
+        if (Hit hit = walk(name, 0, 1, name.size, hashes); hit.record != kNoRecord) {
+            return hit;
+        }
+        if (Hit hit = embedded(name); hit.record != kNoRecord) {
+            return hit;
+        }
+        if (Hit hit = walk(name, 1, name.labels, name.size, hashes); hit.record != kNoRecord) {
+            return hit;
+        }
+        if (match.record != kNoRecord && alerts(name, match.record, match.begin)) {
+            return Hit{match.record, match.begin, name.size};
+        }
+        return {};
+    }
+
+    std::shared_ptr<const trails::TrailSet> trails;
+    std::shared_ptr<const trails::Whitelist> whitelist;
+    NameIndex index;
+    RegexDomains regex;
+    NegativeCache cache;
+    std::vector<std::uint8_t> rules;  // RecordRule bits by record id
+    std::vector<std::string> internal;
+    std::vector<std::uint32_t> internal_keys;  // last_label_key() of each
+};
+
+DomainMatcher::DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
+                             std::shared_ptr<const trails::Whitelist> whitelist,
+                             DomainMatcherConfig config)
+    : impl_(std::make_unique<Impl>(require(std::move(trails)), std::move(whitelist), config)) {}
+
+DomainMatcher::~DomainMatcher() = default;
+
+std::optional<DomainMatch> DomainMatcher::match(std::string_view input) {
+    ++stats_.lookups;
+    Name name;
+    if (!normalise(input, name) || impl_->is_internal(name)) {
+        return std::nullopt;
+    }
+    std::array<std::uint64_t, kMaxLabels> hashes;
+    const std::uint64_t fingerprint = impl_->cache.fingerprint(name.view());
+    if (impl_->cache.contains(fingerprint)) {
+        ++stats_.cache_hits;
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < name.labels; ++i) {
+        hashes[i] = hash_name(name.from(i));
+        impl_->index.prefetch(hashes[i]);
+    }
+    Hit hit = impl_->find(name, hashes.data());
+    if (hit.record != kNoRecord && impl_->whitelist && impl_->whitelist->has_name(name.view())) {
+        ++stats_.whitelisted;
+        hit.record = kNoRecord;
+    }
+    if (hit.record == kNoRecord) {
+        impl_->cache.insert(fingerprint);
+        return std::nullopt;
+    }
+    ++stats_.matches;
+    return DomainMatch{trail_text(name, hit), hit.record};
+}
+
+}  // namespace spoor::detect
