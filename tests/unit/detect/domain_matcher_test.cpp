@@ -194,6 +194,44 @@ TEST_CASE("rule 1: random and hostile names normalise as the rule says") {
     CHECK(long_valid > 50);
 }
 
+TEST_CASE("rule 1: names of many labels, up to the most a valid name can have") {
+    Fixture match({domain("a")});
+    std::string most;  // 127 one-letter labels: 253 characters
+    for (int i = 0; i < 126; ++i) {
+        most += "a.";
+    }
+    most += "a";
+    REQUIRE(most.size() == 253);
+    const std::string shown = "(" + most.substr(0, 251) + ").a|evil (malware)";
+    CHECK(match(most) == shown);
+    CHECK(match(most + ".") == shown);
+    CHECK(match(most + ":53") == shown);
+    // More labels than fit in 253 characters, and hostile runs of dots.
+    for (const std::string& name : {most + ".a", "a." + most + ".", std::string(300, '.'),
+                                    std::string(254, '.'), std::string(129, '.') + "a"}) {
+        CAPTURE(name);
+        CHECK(match(name) == "-");
+    }
+}
+
+TEST_CASE("rule 3: every domain of a large set is found, and names beside them are not") {
+    // Enough domains that the index's filter is many words wide.
+    std::vector<Trail> trails;
+    for (int i = 0; i < 50000; ++i) {
+        trails.push_back(domain("d" + std::to_string(i) + ".example"));
+    }
+    DomainMatcherConfig config;
+    config.negative_cache_entries = 0;
+    Fixture match(trails, nullptr, config);
+    for (int i = 0; i < 50000; ++i) {
+        const std::string name = "d" + std::to_string(i) + ".example";
+        CAPTURE(name);
+        REQUIRE(match(name) == name + "|evil (malware)");
+        REQUIRE(match("www." + name) == "(www)." + name + "|evil (malware)");
+        REQUIRE(match("e" + std::to_string(i) + ".example") == "-");
+    }
+}
+
 TEST_CASE("rule 2: localhost, internal suffixes and PTR names never match") {
     Fixture match({domain("localhost"), domain("evil.lan"), domain("in-addr.arpa"),
                    domain("ip6.arpa"), domain("printer.local"), domain("home.arpa"),
