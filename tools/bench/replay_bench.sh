@@ -19,38 +19,43 @@ for tool in "$build/spoor" "$build/spoor-pcapgen" "$build/bench/pcap_read_loop";
 done
 [ -e "$trails" ] || { echo "replay_bench: no trails at $trails" >&2; exit 1; }
 
-# Wall seconds and peak RSS (KiB) of a command, its output discarded.
+# "wall-seconds peak-RSS-KiB packet-loop-seconds" of a command, its output discarded. The
+# loop time is what spoor replay's summary reports for reading and analysing the packets,
+# so start-up (loading trails, building tables) is not in it; for the bare loop it is 0.
 measure() {
     local out=$work/time
     /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$work/stderr" ||
         { cat "$work/stderr" >&2; exit 1; }
-    cat "$out"
+    local loop
+    loop=$(sed -n 's/.* in \([0-9.]*\) s (.*/\1/p' "$work/stderr" | tail -n 1)
+    echo "$(cat "$out") ${loop:-0}"
 }
-best_of() {  # best of 3 wall times; RSS of the last
-    local best=999999 rss=0 t r
+best_of() {  # the run with the shortest wall time of 3
+    local best="" t r l bt=999999
     for _ in 1 2 3; do
-        read -r t r < <(measure "$@")
-        best=$(python3 -c "print(min($best, $t))")
-        rss=$r
+        read -r t r l < <(measure "$@")
+        if python3 -c "import sys; sys.exit(0 if $t < $bt else 1)"; then
+            bt=$t
+            best="$t $r $l"
+        fi
     done
-    echo "$best $rss"
+    echo "$best"
 }
 
-"$build/spoor-pcapgen" -o "$work/empty.pcap" --mix bulk --packets 0 2>/dev/null
-read -r startup rss0 < <(best_of "$build/spoor" replay --trails "$trails" "$work/empty.pcap")
-printf 'start-up (load %s, build tables): %.2f s, peak RSS %.0f MiB\n' \
-    "$(basename "$trails")" "$startup" "$(python3 -c "print($rss0/1024)")"
-printf '%-10s %10s %12s %12s %8s %10s\n' mix packets "read ns/pkt" "spoor ns/pkt" ratio "RSS MiB"
+printf '%-10s %9s %12s %12s %7s %10s %8s\n' mix packets "read ns/pkt" "spoor ns/pkt" ratio \
+    "start-up s" "RSS MiB"
 for mix in bulk candidate; do
     "$build/spoor-pcapgen" -o "$work/$mix.pcap" --mix "$mix" --packets "$packets" 2>/dev/null
-    read -r base _ < <(best_of "$build/bench/pcap_read_loop" "$work/$mix.pcap")
-    read -r total rss < <(best_of "$build/spoor" replay --trails "$trails" "$work/$mix.pcap")
-    python3 - "$mix" "$packets" "$base" "$total" "$startup" "$rss" <<'PY'
+    read -r base _ _ < <(best_of "$build/bench/pcap_read_loop" "$work/$mix.pcap")
+    read -r total rss loop < <(best_of "$build/spoor" replay --trails "$trails" "$work/$mix.pcap")
+    python3 - "$mix" "$packets" "$base" "$total" "$loop" "$rss" <<'PY'
 import sys
-mix, packets, base, total, startup, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:])
+mix, packets, base, total, loop, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:])
 read_ns = base * 1e9 / packets
-spoor_ns = max(total - startup, 0) * 1e9 / packets
-print(f"{mix:<10} {packets:>10} {read_ns:>12.1f} {spoor_ns:>12.1f} {spoor_ns / read_ns:>7.2f}x {rss / 1024:>10.0f}")
+spoor_ns = loop * 1e9 / packets
+print(f"{mix:<10} {packets:>9} {read_ns:>12.1f} {spoor_ns:>12.1f} {spoor_ns / read_ns:>6.2f}x "
+      f"{total - loop:>10.2f} {rss / 1024:>8.0f}")
 PY
 done
-echo "(best of 3 runs each; spoor ns/packet = (replay time - start-up) / packets)"
+echo "(best of 3 runs each, full real trail set $(basename "$trails"); spoor ns/packet from the"
+echo " packet loop replay reports, start-up = wall time - packet loop)"

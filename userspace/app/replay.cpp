@@ -190,7 +190,7 @@ int run_replay(const ReplayOptions& o) {
         reasons += (r ? ", " : "") + name + " " + std::to_string(c[SPOOR_CNT_REASON_HIT + r]);
     }
     spdlog::info(
-        "replayed {} packets, {} bytes from {} capture(s) in {:.2f} s ({:.0f} packets/s, "
+        "replayed {} packets, {} bytes from {} capture(s) in {:.3f} s ({:.0f} packets/s, "
         "{} path) | records {} ({}) | alerts {} | malformed {} | non-ip {}",
         packets, bytes, o.captures.size(), secs, packets / std::max(secs, 1e-9),
         o.kernel ? "kernel" : "host", c[SPOOR_CNT_RECORDS], reasons, analyzer.stats().alerts.load(),

@@ -117,23 +117,11 @@ void DnsDetector::check_questions(const Alert& base, std::vector<Alert>& out) {
     }
 }
 
-// An answer pointing at a sinkhole or a parking service says what became of the name.
+// An answer pointing at a sinkhole or a parking service says what became of the name. Most
+// answers point at neither: the alert's strings are built only once one does.
 void DnsDetector::check_answers(const Alert& base, std::vector<Alert>& out) {
     if (message_.question_count == 0) {
         return;
-    }
-    const auto& question = message_.questions[0];
-    DnsInfo info{"answer",
-                 message_.id,
-                 lower(question.name.view()),
-                 std::string(proto::dns_type_name(question.qtype)),
-                 std::string(proto::dns_rcode_name(message_.rcode)),
-                 {}};
-    for (std::size_t i = 0; i < message_.answer_count; ++i) {
-        const auto& a = message_.answers[i];
-        info.answers.push_back(
-            {lower(a.name.view()), std::string(proto::dns_type_name(a.type)), a.ttl,
-             a.type == kTypeCname ? lower(a.target.view()) : a.address.to_string()});
     }
     for (std::size_t i = 0; i < message_.answer_count; ++i) {
         const auto& a = message_.answers[i];
@@ -154,15 +142,32 @@ void DnsDetector::check_answers(const Alert& base, std::vector<Alert>& out) {
             continue;  // the address itself alerts through the kernel's IP trails when used
         }
         Alert alert = base;
-        alert.trail = info.rrname;
+        alert.dns = answer_info();
+        alert.trail = alert.dns->rrname;
         alert.info = verdict;
         alert.reference = record.reference;
         alert.matched_field = "dns.answers.rdata";
-        alert.dns = info;
         classify(alert);
         out.push_back(std::move(alert));
-        return;  // one verdict per answer
+        return;  // one verdict per message
     }
+}
+
+DnsInfo DnsDetector::answer_info() const {
+    const auto& question = message_.questions[0];
+    DnsInfo info{"answer",
+                 message_.id,
+                 lower(question.name.view()),
+                 std::string(proto::dns_type_name(question.qtype)),
+                 std::string(proto::dns_rcode_name(message_.rcode)),
+                 {}};
+    for (std::size_t i = 0; i < message_.answer_count; ++i) {
+        const auto& a = message_.answers[i];
+        info.answers.push_back(
+            {lower(a.name.view()), std::string(proto::dns_type_name(a.type)), a.ttl,
+             a.type == kTypeCname ? lower(a.target.view()) : a.address.to_string()});
+    }
+    return info;
 }
 
 }  // namespace spoor::detect

@@ -42,6 +42,7 @@ class DnsDetector {
                          std::vector<Alert>& out);
     void check_questions(const Alert& base, std::vector<Alert>& out);
     void check_answers(const Alert& base, std::vector<Alert>& out);
+    DnsInfo answer_info() const;  // the `dns` object of the current (response) message
     proto::DnsTcpStream& tcp_stream(const proto::Packet& packet);
 
     std::shared_ptr<const trails::TrailSet> trails_;
