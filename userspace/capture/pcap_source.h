@@ -49,8 +49,8 @@ struct CapturedFrame {
 
 // A capture that cannot be opened or read. what() names the file ("stdin" for "-") and, for a bad
 // record, the record number (1-based) and the byte offset in the file where that record starts:
-// "trace.pcap: record 3 at byte offset 1234: truncated dump file; ...". On a pipe the offset
-// counts the bytes read from it.
+// "trace.pcap: record 3 at byte offset 1234: truncated dump file; ...". In a pcapng capture read
+// from a pipe the offset is unknown and given as 0.
 class PcapError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -73,8 +73,9 @@ class PcapSource {
 
     const std::string& path() const;
     std::uint64_t records() const;  // records returned so far
-    // Bytes of the file consumed so far (of a pipe: read from it), for progress. Equals size()
-    // once next() has returned false. Cheap: no system call.
+    // Bytes of the file consumed so far, for progress; equals size() once next() has returned
+    // false. Classic pcap: counted from the record lengths, no system call (also on a pipe);
+    // pcapng: asked of the file (0 on a pipe).
     std::uint64_t offset() const;
     // Total bytes of the file; 0 when unknown (stdin from a pipe or terminal, any non-regular
     // file). Stdin redirected from a regular file has a size.
@@ -95,6 +96,8 @@ class PcapSource {
     int link_type_ = 0;
     std::uint64_t records_ = 0;
     std::uint64_t size_ = 0;
+    bool classic_ = false;        // pcap, not pcapng: record offsets follow from the lengths
+    std::uint64_t position_ = 0;  // classic: where the next record starts
     // Non-Ethernet frames are rebuilt here: it only grows, so a replay allocates a handful of
     // times at most, never per frame. Its first 12 bytes (the MAC addresses) stay zero.
     std::vector<std::uint8_t> buffer_;
