@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <list>
-#include <unordered_map>
 
 #include "bpf/filter_image.h"
 
@@ -42,54 +40,71 @@ static inline struct spoor_followup_slot* spoor_env_followup_slot(struct spoor_e
 namespace spoor::capture {
 namespace {
 
-// Hash and equality over the raw bytes of a fixed-layout ABI key (padding is always zeroed).
+// Hash of the raw bytes of a fixed-layout ABI key (padding is always zeroed), a word at a time.
 template <typename Key>
-struct KeyBytes {
-    std::size_t operator()(const Key& k) const noexcept {
-        const auto* p = reinterpret_cast<const unsigned char*>(&k);
-        std::uint64_t h = 14695981039346656037ull;
-        for (std::size_t i = 0; i < sizeof(Key); ++i) {
-            h = (h ^ p[i]) * 1099511628211ull;
-        }
-        return h;
+std::uint64_t key_hash(const Key& key) {
+    static_assert(sizeof(Key) % 4 == 0);
+    const auto* p = reinterpret_cast<const unsigned char*>(&key);
+    std::uint64_t h = 0x9e3779b97f4a7c15ull;
+    std::size_t i = 0;
+    for (; i + 8 <= sizeof(Key); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
     }
-    bool operator()(const Key& a, const Key& b) const noexcept {
-        return std::memcmp(&a, &b, sizeof(Key)) == 0;
+    if (i < sizeof(Key)) {
+        std::uint32_t w;
+        std::memcpy(&w, p + i, 4);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
     }
-};
+    return h ^ (h >> 29);
+}
 
-// A bounded "last seen" table with least-recently-used eviction, like the kernel's LRU maps.
+// A bounded "last seen" table like the kernel's LRU maps, without allocation after start-up:
+// set-associative, 8 ways a set, and a full set gives up its least recently claimed entry.
+// Like the kernel's LRU (per-CPU lists, approximate), it bounds memory, not exact recency.
 template <typename Key>
 class SeenTable {
   public:
-    explicit SeenTable(std::size_t capacity) : capacity_(capacity) {}
+    explicit SeenTable(std::size_t capacity) {
+        std::size_t sets = 1;
+        while (sets * kWays < capacity) {
+            sets <<= 1;
+        }
+        slots_.resize(sets * kWays);
+        set_mask_ = sets - 1;
+    }
 
     // The kernel's claim: true when the key is absent or was last claimed a window ago.
     bool claim(const Key& key, std::uint64_t now, std::uint64_t window) {
-        auto it = index_.find(key);
-        if (it != index_.end()) {
-            order_.splice(order_.begin(), order_, it->second);
-            if (now - it->second->second < window) {
-                return false;
+        Slot* set = &slots_[(key_hash(key) & set_mask_) * kWays];
+        Slot* victim = set;
+        for (Slot* slot = set; slot != set + kWays; ++slot) {
+            if (slot->used && std::memcmp(&slot->key, &key, sizeof(Key)) == 0) {
+                if (now - slot->seen < window) {
+                    return false;
+                }
+                slot->seen = now;
+                return true;
             }
-            it->second->second = now;
-            return true;
+            if (!slot->used || (victim->used && slot->seen < victim->seen)) {
+                victim = slot;
+            }
         }
-        if (index_.size() >= capacity_) {
-            index_.erase(order_.back().first);
-            order_.pop_back();
-        }
-        order_.emplace_front(key, now);
-        index_.emplace(key, order_.begin());
+        *victim = Slot{key, now, true};
         return true;
     }
 
   private:
-    using Entry = std::pair<Key, std::uint64_t>;
-    std::size_t capacity_;
-    std::list<Entry> order_;  // most recent first
-    std::unordered_map<Key, typename std::list<Entry>::iterator, KeyBytes<Key>, KeyBytes<Key>>
-        index_;
+    static constexpr std::size_t kWays = 8;
+    struct Slot {
+        Key key{};
+        std::uint64_t seen = 0;
+        bool used = false;
+    };
+    std::vector<Slot> slots_;
+    std::size_t set_mask_ = 0;
 };
 
 // Sizes of the kernel's maps (bpf/lib/env_kernel.h): the same bounds, the same behaviour.
