@@ -26,6 +26,21 @@ bool contains_any(const std::string& haystack, std::initializer_list<std::string
 
 }  // namespace
 
+Alert flow_alert(const proto::Packet& packet, std::uint64_t timestamp_ns,
+                 std::string_view in_iface) {
+    Alert alert;
+    alert.timestamp_ns = timestamp_ns;
+    alert.in_iface = in_iface;
+    alert.src = packet.src;
+    alert.dst = packet.dst;
+    alert.src_port = packet.src_port;
+    alert.dst_port = packet.dst_port;
+    alert.ip_proto = packet.ip_proto;
+    alert.icmp_type = packet.icmp_type;
+    alert.icmp_code = packet.icmp_code;
+    return alert;
+}
+
 int severity_for(const std::string& info, const std::string& reference) {
     // Plain substring matching, as DESIGN.md ("contains") and Maltrail do, so
     // "mass scanners" and "(malware)" both match; the order below is the rule order.

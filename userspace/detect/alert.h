@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/address.h"
+#include "proto/packet.h"
 
 namespace spoor::detect {
 
@@ -54,6 +56,10 @@ struct Alert {
     std::uint32_t signature_id = 0;
     std::string signature;
 };
+
+// An alert about `packet`: its time, interface and flow fields filled in, the trail still empty.
+Alert flow_alert(const proto::Packet& packet, std::uint64_t timestamp_ns,
+                 std::string_view in_iface);
 
 // Severity from info and reference, first rule that matches wins (DESIGN.md).
 int severity_for(const std::string& info, const std::string& reference);

@@ -74,14 +74,7 @@ void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const pro
         ++stats_.malformed;
         return;
     }
-    Alert base;
-    base.timestamp_ns = timestamp_ns;
-    base.in_iface = in_iface;
-    base.src = packet.src;
-    base.dst = packet.dst;
-    base.src_port = packet.src_port;
-    base.dst_port = packet.dst_port;
-    base.ip_proto = packet.ip_proto;
+    Alert base = flow_alert(packet, timestamp_ns, in_iface);
     base.app_proto = "dns";
     base.trail_type = "DNS";
     base.detector = "dns";

@@ -48,16 +48,7 @@ void add_trail_hit_alerts(const spoor_record& record, const proto::Packet& packe
         const std::uint16_t port = src ? packet.src_port : packet.dst_port;
         const auto& rec = trails.record(hit.trail_id);
 
-        Alert alert;
-        alert.timestamp_ns = timestamp_ns;
-        alert.in_iface = in_iface;
-        alert.src = packet.src;
-        alert.dst = packet.dst;
-        alert.src_port = packet.src_port;
-        alert.dst_port = packet.dst_port;
-        alert.ip_proto = packet.ip_proto;
-        alert.icmp_type = packet.icmp_type;
-        alert.icmp_code = packet.icmp_code;
+        Alert alert = flow_alert(packet, timestamp_ns, in_iface);
         alert.trail_type = trail_type(hit.kind);
         alert.trail = trail_text(hit, addr, port);
         alert.info = rec.info;
