@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -22,36 +21,17 @@
 #include "bpf/sensor_object.h"
 #include "bpf/test_run.h"
 #include "bpf/trail_maps.h"
+#include "frame_builder.h"
 #include "trails/loader.h"
 
 namespace {
 
 using Frame = std::vector<std::uint8_t>;
 
-// Ethernet + IPv4 + TCP (ACK, mid-flow) with `payload` bytes: not a candidate of any kind.
-Frame tcp_frame(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport,
-                std::size_t payload, std::uint8_t flags = 0x10) {
-    Frame f(14 + 20 + 20 + payload, 0);
-    f[12] = 0x08;
-    std::uint8_t* ip = f.data() + 14;
-    ip[0] = 0x45;
-    const auto total = static_cast<std::uint16_t>(20 + 20 + payload);
-    ip[2] = total >> 8;
-    ip[3] = total & 0xff;
-    ip[8] = 64;
-    ip[9] = 6;
-    auto a = spoor::IpAddress::parse(src);
-    auto b = spoor::IpAddress::parse(dst);
-    std::memcpy(ip + 12, a->bytes.data(), 4);
-    std::memcpy(ip + 16, b->bytes.data(), 4);
-    std::uint8_t* tcp = ip + 20;
-    tcp[0] = sport >> 8;
-    tcp[1] = sport & 0xff;
-    tcp[2] = dport >> 8;
-    tcp[3] = dport & 0xff;
-    tcp[12] = 5 << 4;
-    tcp[13] = flags;
-    return f;
+// Ethernet + IPv4 + TCP ACK mid-flow with `payload` bytes: not a candidate of any kind.
+Frame tcp_frame(const std::string& src, const std::string& dst, std::size_t payload) {
+    return spoor::test::build_frame(
+        spoor::test::tcp(src, 40000, dst, 443, 0x10, std::string(payload, 'x')));
 }
 
 double median(std::vector<double> v) {
@@ -164,10 +144,9 @@ int main(int argc, char** argv) {
         Frame frame;
     };
     const std::vector<Case> cases = {
-        {"miss, 64 B ACK", tcp_frame("10.10.1.10", "10.20.2.20", 40000, 443, 0)},
-        {"miss, 1400 B data", tcp_frame("10.10.1.10", "10.20.2.20", 40000, 443, 1346)},
-        {"hit (dest listed), deduplicated after the first",
-         tcp_frame("10.10.1.10", listed.c_str(), 40000, 443, 0)},
+        {"miss, 64 B ACK", tcp_frame("10.10.1.10", "10.20.2.20", 0)},
+        {"miss, 1400 B data", tcp_frame("10.10.1.10", "10.20.2.20", 1346)},
+        {"hit (dest listed), deduplicated after the first", tcp_frame("10.10.1.10", listed, 0)},
     };
     std::printf("%-48s %21s %21s\n", "", "program (kernel avg)", "wall per packet");
     std::printf("%-48s %7s %7s %6s %7s %7s %6s\n", "case", "ns", "pass", "ratio", "ns", "pass",

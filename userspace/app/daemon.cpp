@@ -200,16 +200,13 @@ int run_daemon(const RunOptions& o) {
     for (const auto& itf : interfaces) {
         iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
     }
-    AnalyzerConfig analysis_config;
-    analysis_config.host = o.sensor_name;
-    analysis_config.iface_name = [&iface_names](std::uint32_t ifindex) {
+    auto analyzer_config = analysis_config(o.sensor_name, o.whitelist, o.internal_suffix);
+    analyzer_config.iface_name = [&iface_names](std::uint32_t ifindex) {
         auto it = iface_names.find(ifindex);
         return it == iface_names.end() ? std::to_string(ifindex) : it->second;
     };
-    analysis_config.clock_offset_ns = monotonic_to_realtime_offset();
-    analysis_config.whitelist = load_whitelists(o.whitelist);
-    append_internal_suffixes(analysis_config.domains, o.internal_suffix);
-    Analyzer analyzer(trail_set, fanout, std::move(analysis_config));
+    analyzer_config.clock_offset_ns = monotonic_to_realtime_offset();
+    Analyzer analyzer(trail_set, fanout, std::move(analyzer_config));
     BoundedQueue<capture::RecordBatch> record_queue(o.queue_records);
     capture::RingStats ring_stats;
     capture::RingReader reader(object.ring_fd(), record_queue, ring_stats);

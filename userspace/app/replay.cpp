@@ -60,8 +60,11 @@ class HostSource : public RecordSource {
 
 class KernelSource : public RecordSource {
   public:
+    // One test run makes at most one record, drained right after it: a small queue suffices.
+    static constexpr std::size_t kQueuedBatches = 4;
+
     KernelSource(const trails::TrailSet& trails, const bpf::SensorConfig& config)
-        : object_(config), maps_(object_), queue_(1) {
+        : object_(config), maps_(object_), queue_(kQueuedBatches) {
         maps_.install(trails);
         ring_ = std::make_unique<capture::RingReader>(object_.ring_fd(), queue_, ring_stats_);
     }
@@ -147,11 +150,8 @@ int run_replay(const ReplayOptions& o) {
         fanout.add(std::make_unique<output::LogDirOutput>(o.log_dir));
     }
     // Records carry capture time already: no clock offset, and no interface to name.
-    AnalyzerConfig analysis_config;
-    analysis_config.host = o.sensor_name;
-    analysis_config.whitelist = load_whitelists(o.whitelist);
-    append_internal_suffixes(analysis_config.domains, o.internal_suffix);
-    Analyzer analyzer(trail_set, fanout, std::move(analysis_config));
+    auto analyzer_config = analysis_config(o.sensor_name, o.whitelist, o.internal_suffix);
+    Analyzer analyzer(trail_set, fanout, std::move(analyzer_config));
     const auto sink = [&analyzer](std::span<const std::uint8_t> record) {
         analyzer.process_record(record);
     };

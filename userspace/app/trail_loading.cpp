@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <filesystem>
 #include <stdexcept>
 
@@ -24,32 +23,22 @@ void log_malformed(const std::vector<trails::MalformedLine>& malformed, const ch
 
 }  // namespace
 
-void append_internal_suffixes(detect::DomainMatcherConfig& config,
-                              const std::vector<std::string>& suffixes) {
-    for (auto suffix : suffixes) {
-        while (!suffix.empty() && suffix.front() == '.') {
-            suffix.erase(suffix.begin());
-        }
-        while (!suffix.empty() && suffix.back() == '.') {
-            suffix.pop_back();
-        }
-        for (auto& c : suffix) {
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        if (!suffix.empty()) {
-            config.internal_suffixes.push_back(suffix);
-        }
-    }
-}
-
-std::shared_ptr<const trails::Whitelist> load_whitelists(const std::vector<std::string>& files) {
+AnalyzerConfig analysis_config(const std::string& sensor_name,
+                               const std::vector<std::string>& whitelist_files,
+                               const std::vector<std::string>& internal_suffixes) {
+    AnalyzerConfig config;
+    config.host = sensor_name;
     auto whitelist = std::make_shared<trails::Whitelist>();
     trails::LoadReport report;
-    for (const auto& file : files) {
+    for (const auto& file : whitelist_files) {
         whitelist->load(file, report);
     }
     log_malformed(report.malformed, "whitelist");
-    return whitelist;
+    config.whitelist = std::move(whitelist);
+    // The matcher trims and lower-cases them.
+    auto& suffixes = config.domains.internal_suffixes;
+    suffixes.insert(suffixes.end(), internal_suffixes.begin(), internal_suffixes.end());
+    return config;
 }
 
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty) {

@@ -6,9 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "detect/domain_matcher.h"
+#include "app/analyzer.h"
 #include "trails/loader.h"
-#include "trails/whitelist.h"
 
 namespace spoor::app {
 
@@ -20,11 +19,10 @@ struct LoadedTrails {
 // Throws (with the flag to use) when nothing was loaded and `allow_empty` is false.
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty);
 
-// Adds operator-given internal suffixes (lower-cased, dots trimmed) to the defaults.
-void append_internal_suffixes(detect::DomainMatcherConfig& config,
-                              const std::vector<std::string>& suffixes);
-
-// Reads whitelist files (malformed lines are logged with file:line and skipped).
-std::shared_ptr<const trails::Whitelist> load_whitelists(const std::vector<std::string>& files);
+// What `run` and `replay` share of the analysis: the sensor's name, the whitelist files (read
+// here; malformed lines logged with file:line and skipped) and extra internal suffixes.
+AnalyzerConfig analysis_config(const std::string& sensor_name,
+                               const std::vector<std::string>& whitelist_files,
+                               const std::vector<std::string>& internal_suffixes);
 
 }  // namespace spoor::app

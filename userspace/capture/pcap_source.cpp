@@ -13,6 +13,8 @@
 #include <limits>
 #include <system_error>
 
+#include "lib/bytes.h"
+
 namespace spoor::capture {
 namespace {
 
@@ -50,10 +52,6 @@ std::string link_type_name(int link_type) {
 
 std::string display_name(const std::string& path) {
     return path == "-" ? "stdin" : path;
-}
-
-std::uint16_t load_be16(const std::uint8_t* p) {
-    return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
 }
 
 std::uint16_t cooked_ether_type(std::uint16_t protocol, std::uint16_t arphrd) {
@@ -246,13 +244,14 @@ bool PcapSource::next(CapturedFrame& out) {
         case DLT_LINUX_SLL:
             link_header = kSllHeader;
             if (caplen >= link_header) {
-                ether_type = cooked_ether_type(load_be16(data + 14), load_be16(data + 2));
+                ether_type =
+                    cooked_ether_type(spoor_load_be16(data + 14), spoor_load_be16(data + 2));
             }
             break;
         case DLT_LINUX_SLL2:
             link_header = kSll2Header;
             if (caplen >= link_header) {
-                ether_type = cooked_ether_type(load_be16(data), load_be16(data + 8));
+                ether_type = cooked_ether_type(spoor_load_be16(data), spoor_load_be16(data + 8));
             }
             break;
         case DLT_NULL:

@@ -74,19 +74,25 @@ void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const pro
         ++stats_.malformed;
         return;
     }
-    Alert base = flow_alert(packet, timestamp_ns, in_iface);
-    base.app_proto = "dns";
-    base.trail_type = "DNS";
-    base.detector = "dns";
+    const Seen seen{packet, timestamp_ns, in_iface};
     if (message_.response) {
-        check_answers(base, out);
+        check_answers(seen, out);
     } else {
-        check_questions(base, out);
+        check_questions(seen, out);
     }
 }
 
+// Built only once something matched: most messages alert on nothing.
+Alert DnsDetector::dns_alert(const Seen& seen) {
+    Alert alert = flow_alert(seen.packet, seen.timestamp_ns, seen.in_iface);
+    alert.app_proto = "dns";
+    alert.trail_type = "DNS";
+    alert.detector = "dns";
+    return alert;
+}
+
 // Names are matched in queries: a response repeats the question of the same flow.
-void DnsDetector::check_questions(const Alert& base, std::vector<Alert>& out) {
+void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
     for (std::size_t i = 0; i < message_.question_count; ++i) {
         const auto& q = message_.questions[i];
         if (q.qclass != kClassIn || q.qtype == kTypePtr || !q.name.valid) {
@@ -97,7 +103,7 @@ void DnsDetector::check_questions(const Alert& base, std::vector<Alert>& out) {
             continue;
         }
         const auto& record = trails_->record(match->record_id);
-        Alert alert = base;
+        Alert alert = dns_alert(seen);
         alert.trail = match->trail;
         alert.info = record.info;
         alert.reference = record.reference;
@@ -112,7 +118,7 @@ void DnsDetector::check_questions(const Alert& base, std::vector<Alert>& out) {
 
 // An answer pointing at a sinkhole or a parking service says what became of the name. Most
 // answers point at neither: the alert's strings are built only once one does.
-void DnsDetector::check_answers(const Alert& base, std::vector<Alert>& out) {
+void DnsDetector::check_answers(const Seen& seen, std::vector<Alert>& out) {
     if (message_.question_count == 0) {
         return;
     }
@@ -134,7 +140,7 @@ void DnsDetector::check_answers(const Alert& base, std::vector<Alert>& out) {
         } else {
             continue;  // the address itself alerts through the kernel's IP trails when used
         }
-        Alert alert = base;
+        Alert alert = dns_alert(seen);
         alert.dns = answer_info();
         alert.trail = alert.dns->rrname;
         alert.info = verdict;

@@ -40,8 +40,15 @@ class DnsDetector {
     void inspect_message(std::span<const std::uint8_t> message, const proto::Packet& packet,
                          std::uint64_t timestamp_ns, std::string_view in_iface,
                          std::vector<Alert>& out);
-    void check_questions(const Alert& base, std::vector<Alert>& out);
-    void check_answers(const Alert& base, std::vector<Alert>& out);
+    // Where the current message was seen.
+    struct Seen {
+        const proto::Packet& packet;
+        std::uint64_t timestamp_ns;
+        std::string_view in_iface;
+    };
+    static Alert dns_alert(const Seen& seen);
+    void check_questions(const Seen& seen, std::vector<Alert>& out);
+    void check_answers(const Seen& seen, std::vector<Alert>& out);
     DnsInfo answer_info() const;  // the `dns` object of the current (response) message
     proto::DnsTcpStream& tcp_stream(const proto::Packet& packet);
 
