@@ -15,6 +15,8 @@
 #include "detect/alert.h"
 #include "detect/dns_detector.h"
 #include "detect/domain_matcher.h"
+#include "detect/http_detector.h"
+#include "detect/tls_detector.h"
 #include "output/fanout.h"
 #include "trails/trail_set.h"
 #include "trails/whitelist.h"
@@ -31,6 +33,13 @@ struct AnalyzerStats {
     std::atomic<std::uint64_t> dns_malformed{0};
     std::atomic<std::uint64_t> name_lookups{0};
     std::atomic<std::uint64_t> name_cache_hits{0};
+    // ... and of the HTTP and TLS/QUIC stages'.
+    std::atomic<std::uint64_t> http_requests{0};
+    std::atomic<std::uint64_t> http_malformed{0};
+    std::atomic<std::uint64_t> tls_client_hellos{0};
+    std::atomic<std::uint64_t> tls_certificates{0};
+    std::atomic<std::uint64_t> tls_malformed{0};
+    std::atomic<std::uint64_t> quic_initials{0};
 };
 
 struct AnalyzerConfig {
@@ -55,11 +64,15 @@ class Analyzer {
     const AnalyzerStats& stats() const { return stats_; }
 
   private:
+    void publish_stats();
+
     std::shared_ptr<const trails::TrailSet> trails_;
     output::Fanout& fanout_;
     AnalyzerConfig config_;
     detect::DomainMatcher matcher_;
     detect::DnsDetector dns_;
+    detect::HttpDetector http_;
+    detect::TlsDetector tls_;
     AnalyzerStats stats_;
     std::vector<detect::Alert> alerts_;  // reused across records
 };

@@ -251,7 +251,13 @@ int run_daemon(const RunOptions& o) {
                                 {"dns_messages", a.dns_messages.load()},
                                 {"dns_malformed", a.dns_malformed.load()},
                                 {"name_lookups", a.name_lookups.load()},
-                                {"name_cache_hits", a.name_cache_hits.load()}}},
+                                {"name_cache_hits", a.name_cache_hits.load()},
+                                {"http_requests", a.http_requests.load()},
+                                {"http_malformed", a.http_malformed.load()},
+                                {"tls_client_hellos", a.tls_client_hellos.load()},
+                                {"tls_certificates", a.tls_certificates.load()},
+                                {"tls_malformed", a.tls_malformed.load()},
+                                {"quic_initials", a.quic_initials.load()}}},
                               {"outputs", outputs}};
     };
     auto status_json = [&] {

@@ -29,6 +29,25 @@ struct DnsInfo {
     std::vector<Answer> answers;
 };
 
+// The HTTP request an alert came from, as EVE's `http` object shows it.
+struct HttpInfo {
+    std::string hostname;
+    std::string url;  // the target as sent
+    std::string http_user_agent;
+    std::string http_method;
+    std::string http_content_type;  // the request's, for a POST
+};
+
+// The TLS (or QUIC) handshake an alert came from, as EVE's `tls` (`quic`) object shows it.
+struct TlsInfo {
+    std::string sni;
+    std::string version;  // "TLS 1.3", "TLS 1.2", ...
+    std::string ja3;      // MD5, with the string it hashes
+    std::string ja3_string;
+    std::string ja4;
+    std::string fingerprint;  // server certificate SHA-1, "aa:bb:..."
+};
+
 struct Alert {
     std::uint64_t timestamp_ns = 0;  // packet time, nanoseconds since the Unix epoch (UTC)
     std::string in_iface;            // interface name; empty in replay without one
@@ -41,6 +60,8 @@ struct Alert {
     std::uint8_t icmp_code = 0;
     std::string app_proto;  // "dns", "http", "tls"...; empty: not known, omitted
     std::optional<DnsInfo> dns;
+    std::optional<HttpInfo> http;
+    std::optional<TlsInfo> tls;  // written as `quic` when app_proto is "quic"
 
     // The matched trail.
     std::string trail_type;     // "IP", "IPORT", "CIDR", "DNS", ...

@@ -34,23 +34,8 @@ std::string sinkhole_owner(std::string_view info) {
 
 }  // namespace
 
-std::size_t DnsDetector::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
-    const IpAddressHash h;
-    return h(k.src) ^ (h(k.dst) * 31) ^ (static_cast<std::size_t>(k.sport) << 16 | k.dport);
-}
-
 DnsDetector::DnsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher)
     : trails_(std::move(trails)), matcher_(matcher) {}
-
-proto::DnsTcpStream& DnsDetector::tcp_stream(const proto::Packet& packet) {
-    const FlowKey key{packet.src, packet.dst, packet.src_port, packet.dst_port};
-    if (tcp_streams_.size() >= kMaxTcpFlows && !tcp_streams_.contains(key)) {
-        // Bounded: forget every half-read stream at once; a message split at that moment is lost.
-        stats_.tcp_flows_evicted += tcp_streams_.size();
-        tcp_streams_.clear();
-    }
-    return tcp_streams_[key];
-}
 
 void DnsDetector::inspect(const proto::Packet& packet, std::uint64_t timestamp_ns,
                           std::string_view in_iface, std::vector<Alert>& out) {
@@ -61,9 +46,10 @@ void DnsDetector::inspect(const proto::Packet& packet, std::uint64_t timestamp_n
         inspect_message(packet.payload, packet, timestamp_ns, in_iface, out);
         return;
     }
-    tcp_stream(packet).feed(packet.payload, [&](std::span<const std::uint8_t> message) {
-        inspect_message(message, packet, timestamp_ns, in_iface, out);
-    });
+    tcp_streams_.get(FlowDirection::of(packet))
+        .feed(packet.payload, [&](std::span<const std::uint8_t> message) {
+            inspect_message(message, packet, timestamp_ns, in_iface, out);
+        });
 }
 
 void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const proto::Packet& packet,

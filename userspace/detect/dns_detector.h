@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "detect/alert.h"
 #include "detect/domain_matcher.h"
+#include "detect/flow_table.h"
 #include "proto/dns.h"
 #include "proto/packet.h"
 #include "trails/trail_set.h"
@@ -20,8 +20,8 @@ namespace spoor::detect {
 
 struct DnsStats {
     std::uint64_t messages = 0;
-    std::uint64_t malformed = 0;  // truncated or malformed messages (counted, never fatal)
-    std::uint64_t tcp_flows_evicted = 0;
+    std::uint64_t malformed = 0;          // truncated or malformed messages (counted, never fatal)
+    std::uint64_t tcp_flows_evicted = 0;  // least recently used streams forgotten to stay bounded
 };
 
 class DnsDetector {
@@ -34,7 +34,11 @@ class DnsDetector {
     void inspect(const proto::Packet& packet, std::uint64_t timestamp_ns, std::string_view in_iface,
                  std::vector<Alert>& out);
 
-    const DnsStats& stats() const { return stats_; }
+    DnsStats stats() const {
+        DnsStats stats = stats_;
+        stats.tcp_flows_evicted = tcp_streams_.evicted();
+        return stats;
+    }
 
   private:
     void inspect_message(std::span<const std::uint8_t> message, const proto::Packet& packet,
@@ -50,20 +54,11 @@ class DnsDetector {
     void check_questions(const Seen& seen, std::vector<Alert>& out);
     void check_answers(const Seen& seen, std::vector<Alert>& out);
     DnsInfo answer_info() const;  // the `dns` object of the current (response) message
-    proto::DnsTcpStream& tcp_stream(const proto::Packet& packet);
 
     std::shared_ptr<const trails::TrailSet> trails_;
     DomainMatcher& matcher_;
     proto::DnsMessage message_;  // reused: large, and parsing allocates nothing
-    struct FlowKey {
-        IpAddress src, dst;
-        std::uint16_t sport, dport;
-        bool operator==(const FlowKey&) const = default;
-    };
-    struct FlowKeyHash {
-        std::size_t operator()(const FlowKey& k) const noexcept;
-    };
-    std::unordered_map<FlowKey, proto::DnsTcpStream, FlowKeyHash> tcp_streams_;
+    FlowTable<proto::DnsTcpStream> tcp_streams_{kMaxTcpFlows};
     DnsStats stats_;
 };
 

@@ -158,6 +158,43 @@ nlohmann::ordered_json dns_object(const detect::DnsInfo& dns) {
     return d;
 }
 
+// Suricata's `http` object; fields the request did not carry are left out.
+nlohmann::ordered_json http_object(const detect::HttpInfo& http) {
+    nlohmann::ordered_json h;
+    const auto put = [&h](const char* key, const std::string& value) {
+        if (!value.empty()) {
+            h[key] = value;
+        }
+    };
+    put("hostname", http.hostname);
+    put("url", http.url);
+    put("http_user_agent", http.http_user_agent);
+    put("http_content_type", http.http_content_type);
+    put("http_method", http.http_method);
+    return h;
+}
+
+// Suricata's `tls` object (and, for QUIC, its `quic` object, which has the same fields).
+nlohmann::ordered_json tls_object(const detect::TlsInfo& tls) {
+    nlohmann::ordered_json t;
+    if (!tls.sni.empty()) {
+        t["sni"] = tls.sni;
+    }
+    if (!tls.version.empty()) {
+        t["version"] = tls.version;
+    }
+    if (!tls.fingerprint.empty()) {
+        t["fingerprint"] = tls.fingerprint;
+    }
+    if (!tls.ja3.empty()) {
+        t["ja3"] = {{"hash", tls.ja3}, {"string", tls.ja3_string}};
+    }
+    if (!tls.ja4.empty()) {
+        t["ja4"] = tls.ja4;
+    }
+    return t;
+}
+
 }  // namespace
 
 std::string format_timestamp(std::uint64_t ns_since_epoch) {
@@ -257,6 +294,12 @@ std::string format_eve(const detect::Alert& alert, std::string_view host) {
     j["host"] = std::string(host);
     if (alert.dns) {
         j["dns"] = dns_object(*alert.dns);
+    }
+    if (alert.http) {
+        j["http"] = http_object(*alert.http);
+    }
+    if (alert.tls) {
+        j[alert.app_proto == "quic" ? "quic" : "tls"] = tls_object(*alert.tls);
     }
 
     nlohmann::ordered_json metadata;

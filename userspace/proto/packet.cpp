@@ -31,6 +31,12 @@ DecodeStatus decode_frame(std::span<const std::uint8_t> frame, Packet& out) {
         out.icmp_type = pkt.icmp_type;
         out.icmp_code = pkt.icmp_code;
         out.payload = frame.subspan(pkt.payload_off, pkt.payload_len);
+        if (pkt.proto == SPOOR_IPPROTO_TCP) {
+            // The shared parser checked that the whole TCP header is in the frame.
+            const auto* seq = begin + pkt.l4_off + 4;
+            out.tcp_seq =
+                static_cast<std::uint32_t>(seq[0]) << 24 | seq[1] << 16 | seq[2] << 8 | seq[3];
+        }
     }
     return DecodeStatus::Ok;
 }

@@ -18,6 +18,7 @@ struct Packet {
     std::uint16_t dst_port = 0;
     std::uint8_t ip_proto = 0;
     std::uint8_t tcp_flags = 0;
+    std::uint32_t tcp_seq = 0;   // TCP only: sequence number of the first payload byte
     std::uint8_t icmp_type = 0;  // ICMP / ICMPv6 only
     std::uint8_t icmp_code = 0;
     bool has_l4 = false;    // ports (or ICMP type/code) and payload are valid

@@ -157,7 +157,7 @@ bool parse_typed(IndicatorKind kind, std::string_view value, ParsedLine& out, st
                 reason = "empty user agent";
                 return false;
             }
-            // Case kept: UA trails are regex fragments where \A and \a differ.
+            // Case kept: a listed user agent is matched exactly as the request sends it.
             out.key.assign(value);
             return true;
         case IndicatorKind::CertSha1: {

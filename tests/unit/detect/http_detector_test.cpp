@@ -1,0 +1,182 @@
+// HTTP analysis: Maltrail's URL candidates, Host and user-agent trails, heads
+// spread over segments.
+#include <doctest/doctest.h>
+
+#include "detect/http_detector.h"
+#include "frame_builder.h"
+
+using namespace spoor;
+using namespace spoor::test;
+using trails::IndicatorKind;
+using trails::SourceRank;
+
+namespace {
+
+std::shared_ptr<trails::TrailSet> url_trails(std::initializer_list<const char*> urls) {
+    auto set = std::make_shared<trails::TrailSet>();
+    for (const char* url : urls) {
+        set->add(IndicatorKind::Url, url, {"lab dropper (malware)", "(static)"},
+                 SourceRank::StaticMalware);
+    }
+    return set;
+}
+
+// The trail text a request matches, "-" when nothing does.
+std::string url_match(detect::UrlMatcher& matcher, std::string_view host, std::string_view path,
+                      std::string_view body = {}) {
+    const auto match = matcher.match(host, path, body);
+    return match ? match->trail : "-";
+}
+
+struct Fixture {
+    std::shared_ptr<trails::TrailSet> set = [] {
+        auto s = url_trails({"/gate.php", "files.example/payload/"});
+        s->add(IndicatorKind::Domain, "evil.example", {"lab c2 (malware)", "(static)"},
+               SourceRank::StaticMalware);
+        s->add(IndicatorKind::UserAgent, "LabBot/1.0 (x)", {"labbot (malware)", "(static)"},
+               SourceRank::StaticMalware);
+        return s;
+    }();
+    detect::DomainMatcher matcher{set, std::make_shared<trails::Whitelist>(), {}};
+    detect::HttpDetector http{set, matcher};
+    std::vector<detect::Alert> alerts;
+
+    void see(const FrameSpec& spec, bool starts_head = true) {
+        const auto frame = build_frame(spec);
+        proto::Packet packet;
+        REQUIRE(proto::decode_frame(frame, packet) == proto::DecodeStatus::Ok);
+        http.inspect(packet, starts_head, 1'780'000'000'000'000'000ull, "eth0", alerts);
+    }
+};
+
+FrameSpec request(std::string_view method, std::string_view host, std::string_view path,
+                  std::string_view ua = "curl/7.88.1") {
+    FrameSpec spec = tcp("10.1.0.1", 41000, "10.2.0.80", 80, 0x18);
+    spec.payload = http_request(method, host, path, ua);
+    return spec;
+}
+
+std::vector<std::string> trails_of(const std::vector<detect::Alert>& alerts) {
+    std::vector<std::string> out;
+    for (const auto& a : alerts) {
+        out.push_back(a.trail_type + " " + a.trail);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("URL candidates: the path, bare or after the host, first hit shown as host(/rest)") {
+    detect::UrlMatcher m(
+        url_trails({"/malicious-login.php", "evil.example/dl/x.exe", "/kit/", "/panel/index"}));
+    // A path trail matches on any host; the host is the unmatched part.
+    CHECK(url_match(m, "a.example", "/malicious-login.php") == "(a.example)/malicious-login.php");
+    CHECK(url_match(m, "a.example", "/malicious-login.php?u=1") ==
+          "(a.example)/malicious-login.php(?u=1)");
+    // A host-prefixed trail needs its host.
+    CHECK(url_match(m, "evil.example", "/dl/x.exe") == "evil.example/dl/x.exe");
+    CHECK(url_match(m, "other.example", "/dl/x.exe") == "-");
+    // Case and the default port do not matter.
+    CHECK(url_match(m, "EVIL.example:80", "/DL/x.EXE") == "evil.example/dl/x.exe");
+    // Parent directory (a trailing slash in the trail is the same directory), and the path
+    // without its extension.
+    CHECK(url_match(m, "b.example", "/kit/landing.html") == "(b.example)/kit(/landing.html)");
+    CHECK(url_match(m, "b.example", "/kit/") == "(b.example)/kit(/)");
+    CHECK(url_match(m, "b.example", "/panel/index.php?id=3") ==
+          "(b.example)/panel/index(.php?id=3)");
+    // Look-alikes stay silent.
+    CHECK(url_match(m, "b.example", "/kitten/landing.html") == "-");
+    CHECK(url_match(m, "b.example", "/malicious-login.php5") == "-");
+    CHECK(url_match(m, "b.example", "/") == "-");
+}
+
+TEST_CASE("URL candidates: query without values, the first parameter, a POST body, the root page") {
+    detect::UrlMatcher m(
+        url_trails({"/c.php?id=", "/api.php?a=&b=", "/post.php?cmd=ping", "10.9.9.9/"}));
+    CHECK(url_match(m, "h.example", "/c.php?id=17&x=2") == "(h.example)/c.php?id=(17&x=2)");
+    CHECK(url_match(m, "h.example", "/api.php?a=1&b=2") == "(h.example)/api.php?a=&b=");
+    CHECK(url_match(m, "h.example", "/api.php?a=1&c=2") == "-");
+    CHECK(url_match(m, "h.example", "/post.php", "cmd=ping") == "(h.example)/post.php?cmd=ping");
+    CHECK(url_match(m, "h.example", "/post.php", "cmd=pong") == "-");
+    // "10.9.9.9/" lists the address's root page.
+    CHECK(url_match(m, "10.9.9.9", "/") == "10.9.9.9(/)");
+    CHECK(url_match(m, "10.9.9.9", "/other") == "-");
+}
+
+TEST_CASE("a request alerts on its Host, its URL and its user agent, with the http object") {
+    Fixture f;
+    f.see(request("GET", "www.evil.example", "/gate.php?id=1", "LabBot/1.0 (x)"));
+    REQUIRE(f.alerts.size() == 3);
+    CHECK(trails_of(f.alerts) == std::vector<std::string>{"DNS (www).evil.example",
+                                                          "URL (www.evil.example)/gate.php(?id=1)",
+                                                          "UA LabBot/1.0 (x)"});
+    const auto& a = f.alerts[1];
+    CHECK(a.app_proto == "http");
+    CHECK(a.detector == "http");
+    CHECK(a.matched_field == "http.url");
+    CHECK(a.info == "lab dropper (malware)");
+    REQUIRE(a.http.has_value());
+    CHECK(a.http->hostname == "www.evil.example");
+    CHECK(a.http->url == "/gate.php?id=1");
+    CHECK(a.http->http_method == "GET");
+    CHECK(a.http->http_user_agent == "LabBot/1.0 (x)");
+    CHECK(f.alerts[0].matched_field == "http.hostname");
+    CHECK(f.alerts[2].matched_field == "http.http_user_agent");
+}
+
+TEST_CASE("clean requests, look-alike user agents and responses stay silent") {
+    Fixture f;
+    f.see(request("GET", "www.clean.example", "/index.html"));
+    f.see(request("GET", "www.clean.example", "/", "labbot/1.0 (x)"));
+    FrameSpec response = tcp("10.2.0.80", 80, "10.1.0.1", 41000, 0x18);
+    response.payload = http_response(200, "text/html", "<title>/gate.php</title>");
+    f.see(response);
+    CHECK(f.alerts.empty());
+    CHECK(f.http.stats().requests == 2);
+}
+
+TEST_CASE("proxy requests name the host in the target; CONNECT names host:port") {
+    Fixture f;
+    f.see(request("GET", "proxy.lan", "http://files.example/payload/stage2.bin"));
+    f.see(request("CONNECT", "cdn.evil.example:443", "cdn.evil.example:443"));
+    CHECK(trails_of(f.alerts) == std::vector<std::string>{"URL files.example/payload(/stage2.bin)",
+                                                          "DNS (cdn).evil.example"});
+}
+
+TEST_CASE("a head spread over three segments is analysed once it is whole") {
+    Fixture f;
+    const auto whole = request("GET", "www.evil.example", "/gate.php");
+    auto [first, rest] = split_segment(whole, 20);
+    auto [second, third] = split_segment(rest, 25);
+    f.see(first);
+    CHECK(f.alerts.empty());
+    f.see(second, false);
+    f.see(second, false);  // a retransmission adds nothing
+    CHECK(f.alerts.empty());
+    f.see(third, false);
+    CHECK(trails_of(f.alerts) ==
+          std::vector<std::string>{"DNS (www).evil.example", "URL (www.evil.example)/gate.php"});
+}
+
+TEST_CASE("a head with a missing segment is dropped and counted") {
+    Fixture f;
+    const auto whole = request("GET", "www.evil.example", "/gate.php");
+    auto [first, rest] = split_segment(whole, 20);
+    auto [second, third] = split_segment(rest, 25);
+    f.see(first);
+    f.see(third, false);  // `second` never arrived
+    f.see(second, false);
+    CHECK(f.alerts.empty());
+    CHECK(f.http.stats().heads_lost == 1);
+}
+
+TEST_CASE("follow-up segments of flows without a pending head are ignored; bounds hold") {
+    Fixture f;
+    f.see(tcp("10.1.0.1", 41000, "10.2.0.80", 80, 0x18, "more body bytes"), false);
+    CHECK(f.alerts.empty());
+    // Unfinished heads from more flows than the table holds: the oldest are forgotten.
+    for (std::uint16_t port = 1; port <= detect::HttpDetector::kMaxFlows + 10; ++port) {
+        f.see(tcp("10.1.0.1", port, "10.2.0.80", 80, 0x18, "GET /gate.php HTTP/1.1\r\nHo"));
+    }
+    CHECK(f.http.stats().flows_evicted == 10);
+}

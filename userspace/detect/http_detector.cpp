@@ -1,0 +1,136 @@
+#include "detect/http_detector.h"
+
+#include <string>
+
+namespace spoor::detect {
+namespace {
+
+// "host:8080" -> "host"; an IPv6 literal "[::1]:80" has no name to match.
+std::string_view host_name(std::string_view host) {
+    if (host.starts_with('[')) {
+        return {};
+    }
+    return host.substr(0, host.find(':'));
+}
+
+// Where a request is going: its host and origin-form path. An absolute target
+// ("http://host/x", what proxies get) and a CONNECT target ("host:443") name the
+// host themselves; otherwise it is the Host header, or the address without one.
+struct Destination {
+    std::string_view host;
+    std::string_view path;
+};
+
+Destination destination(const proto::HttpRequest& request, std::string_view address) {
+    std::string_view target = request.target;
+    if (request.method == "CONNECT") {
+        return {target, "/"};
+    }
+    if (const auto scheme = target.find("://");
+        scheme != std::string_view::npos && !target.starts_with('/')) {
+        target.remove_prefix(scheme + 3);
+        const auto slash = target.find('/');
+        return {target.substr(0, slash),
+                slash == std::string_view::npos ? "/" : target.substr(slash)};
+    }
+    return {request.host.empty() ? address : request.host, target};
+}
+
+}  // namespace
+
+HttpDetector::HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher)
+    : trails_(std::move(trails)), domains_(matcher), urls_(trails_) {}
+
+void HttpDetector::inspect(const proto::Packet& packet, bool starts_head,
+                           std::uint64_t timestamp_ns, std::string_view in_iface,
+                           std::vector<Alert>& out) {
+    if (packet.payload.empty()) {
+        return;
+    }
+    const auto key = FlowDirection::of(packet);
+    if (starts_head) {
+        // The usual case: a whole head in one segment, analysed without a copy.
+        pending_.erase(key);
+        if (analyse(packet.payload, packet, timestamp_ns, in_iface, out) ==
+            proto::HttpStatus::Incomplete) {
+            PendingHead& head = pending_.get(key);
+            head.cursor.take(packet.tcp_seq, packet.payload);
+            head.bytes.assign(packet.payload.begin(), packet.payload.end());
+        }
+        return;
+    }
+    PendingHead* head = pending_.find(key);
+    if (head == nullptr) {
+        return;  // a follow-up of a TLS handshake, or of a head already done with
+    }
+    const auto more = head->cursor.take(packet.tcp_seq, packet.payload);
+    if (head->cursor.broken()) {
+        ++stats_.heads_lost;
+        pending_.erase(key);
+        return;
+    }
+    head->bytes.insert(head->bytes.end(), more.begin(), more.end());
+    if (analyse(head->bytes, packet, timestamp_ns, in_iface, out) !=
+        proto::HttpStatus::Incomplete) {
+        pending_.erase(key);
+    }
+}
+
+proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
+                                        const proto::Packet& packet, std::uint64_t timestamp_ns,
+                                        std::string_view in_iface, std::vector<Alert>& out) {
+    const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
+    if (text.starts_with("HTTP/")) {
+        // Responses carry nothing a trail names; heuristics on them come later.
+        return proto::HttpStatus::Ok;
+    }
+    const auto status = proto::parse_http_request(head, request_);
+    if (status == proto::HttpStatus::Malformed) {
+        ++stats_.malformed;
+    }
+    if (status != proto::HttpStatus::Ok) {
+        return status;
+    }
+    ++stats_.requests;
+    const std::string address = packet.dst.to_string();
+    const Destination where = destination(request_, address);
+    const bool post = request_.method == "POST";
+
+    const auto alert = [&](const char* type, std::string trail, std::uint32_t record_id,
+                           const char* field) {
+        const auto& record = trails_->record(record_id);
+        Alert a = flow_alert(packet, timestamp_ns, in_iface);
+        a.app_proto = "http";
+        a.http = HttpInfo{std::string(where.host), std::string(request_.target),
+                          std::string(request_.user_agent), std::string(request_.method),
+                          post ? std::string(request_.content_type) : std::string()};
+        a.trail_type = type;
+        a.trail = std::move(trail);
+        a.info = record.info;
+        a.reference = record.reference;
+        a.matched_field = field;
+        a.detector = "http";
+        classify(a);
+        out.push_back(std::move(a));
+    };
+
+    if (const auto name = host_name(where.host); !name.empty()) {
+        if (auto match = domains_.match(name)) {
+            alert("DNS", std::move(match->trail), match->record_id, "http.hostname");
+        }
+    }
+    if (request_.method != "CONNECT") {
+        if (auto match = urls_.match(where.host, where.path, post ? request_.body : "")) {
+            alert("URL", std::move(match->trail), match->record_id, "http.url");
+        }
+    }
+    if (!request_.user_agent.empty()) {
+        if (const auto it = trails_->user_agents.find(std::string(request_.user_agent));
+            it != trails_->user_agents.end()) {
+            alert("UA", it->first, it->second, "http.http_user_agent");
+        }
+    }
+    return status;
+}
+
+}  // namespace spoor::detect

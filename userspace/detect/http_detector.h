@@ -1,0 +1,65 @@
+// HTTP analysis of decoded packets: each request head's Host (and the host of
+// an absolute or CONNECT target) against domain trails, its target against URL
+// trails, its User-Agent against user-agent trails. A head spread over several
+// segments is collected in order from the follow-up segments the kernel sends
+// (a bounded number of flows), then analysed once it is whole.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "detect/alert.h"
+#include "detect/domain_matcher.h"
+#include "detect/flow_table.h"
+#include "detect/url_matcher.h"
+#include "proto/http.h"
+#include "proto/packet.h"
+#include "trails/trail_set.h"
+
+namespace spoor::detect {
+
+struct HttpStats {
+    std::uint64_t requests = 0;
+    std::uint64_t malformed = 0;      // heads that are not HTTP/1.x or pass the bounds
+    std::uint64_t heads_lost = 0;     // heads cut by a missing segment
+    std::uint64_t flows_evicted = 0;  // unfinished heads forgotten to stay bounded
+};
+
+class HttpDetector {
+  public:
+    static constexpr std::size_t kMaxFlows = 4096;
+
+    HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher);
+
+    // A TCP segment the kernel sent for HTTP: `starts_head` when its payload
+    // starts a request or response, else a follow-up of a head begun earlier.
+    void inspect(const proto::Packet& packet, bool starts_head, std::uint64_t timestamp_ns,
+                 std::string_view in_iface, std::vector<Alert>& out);
+
+    HttpStats stats() const {
+        HttpStats stats = stats_;
+        stats.flows_evicted = pending_.evicted();
+        return stats;
+    }
+
+  private:
+    struct PendingHead {
+        TcpCursor cursor;
+        std::vector<std::uint8_t> bytes;
+    };
+    // Ok or Malformed: the head is done with; Incomplete: wait for more.
+    proto::HttpStatus analyse(std::span<const std::uint8_t> head, const proto::Packet& packet,
+                              std::uint64_t timestamp_ns, std::string_view in_iface,
+                              std::vector<Alert>& out);
+
+    std::shared_ptr<const trails::TrailSet> trails_;
+    DomainMatcher& domains_;
+    UrlMatcher urls_;
+    FlowTable<PendingHead> pending_{kMaxFlows};
+    proto::HttpRequest request_;
+    HttpStats stats_;
+};
+
+}  // namespace spoor::detect
