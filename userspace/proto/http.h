@@ -53,6 +53,9 @@ struct HttpResponse {
 // The request head at the start of `bytes`. Header names are case-insensitive;
 // obsolete line folding, a bare LF as line end, and a head past kMaxHttpHead are
 // handled as the comments in http.cpp say.
+// `out` is reset first. On Incomplete or Malformed it keeps the fields of the complete
+// lines before the stop (the start line's only once that line is complete); head_size,
+// body and title are set only on Ok.
 HttpStatus parse_http_request(std::span<const std::uint8_t> bytes, HttpRequest& out);
 HttpStatus parse_http_response(std::span<const std::uint8_t> bytes, HttpResponse& out);
 
