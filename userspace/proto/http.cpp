@@ -18,8 +18,10 @@
 //   Input that reaches the limit without that empty line is Malformed rather than Incomplete, as
 //   no amount of further bytes could make it acceptable.
 // - Bytes: control bytes other than HT (0x00-0x1f, 0x7f) anywhere in the head are Malformed.
-//   Bytes 0x80-0xff are accepted in field values and reason phrases (RFC 9110 obs-text) but not
-//   in the method, the target or field names, whose grammars leave them out.
+//   Bytes 0x80-0xff are accepted in field values and reason phrases (RFC 9110 obs-text), and in
+//   the target, whose grammar leaves them out but which attack tools fill with raw bytes: a
+//   sensor that refused such a request would not see its Host either. Not in the method or
+//   field names.
 // - Field names must be tokens (RFC 9110 5.1): "Host : x" (whitespace before the colon) is
 //   Malformed, as RFC 9112 5.1 makes servers reject it.
 // - Leading empty lines before the request line (RFC 9112 2.2 "SHOULD ignore") are not skipped:
@@ -54,10 +56,10 @@ bool is_control(char c) {
     return (b < 0x20 && b != '\t') || b == 0x7f;
 }
 
-// RFC 5234 VCHAR: what a request target may hold.
-bool is_visible(char c) {
+// What a request target may hold: RFC 5234 VCHAR, and raw bytes from 0x80 up.
+bool is_target_byte(char c) {
     const auto b = byte_of(c);
-    return b > 0x20 && b < 0x7f;
+    return b > 0x20 && b != 0x7f;
 }
 
 bool is_blank(char c) {
@@ -252,7 +254,7 @@ HttpStatus request_line(const Line& line, HttpRequest& out) {
     }
     const auto method = text.substr(0, i);
     const std::size_t target_at = ++i;
-    while (i < text.size() && is_visible(text[i])) {
+    while (i < text.size() && is_target_byte(text[i])) {
         ++i;
     }
     if (i == text.size()) {
