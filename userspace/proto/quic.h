@@ -27,6 +27,7 @@ struct QuicKeys {
     std::array<std::uint8_t, 12> iv;
     std::array<std::uint8_t, 16> hp;
 };
+// Throws std::runtime_error when OpenSSL cannot derive them (no HKDF or SHA-256 provider).
 QuicKeys quic_client_initial_keys(std::span<const std::uint8_t> dcid);
 
 // Bytes of the CRYPTO stream at `offset`; `data` points into the decoder.
@@ -44,7 +45,8 @@ class QuicInitialDecoder {
 
     // Every Initial packet coalesced at the front of `datagram` (RFC 9000 12.2) is
     // decrypted; decoding stops at the first packet of another type. Ok when at
-    // least one was decrypted.
+    // least one was decrypted. A later Initial that fails ends decoding too and
+    // adds no frames; when none decoded, the first packet's status is returned.
     QuicStatus decode(std::span<const std::uint8_t> datagram);
 
     // The destination connection id of the first Initial of the last decode().
@@ -53,10 +55,22 @@ class QuicInitialDecoder {
     std::span<const QuicCryptoFrame> crypto_frames() const { return frames_; }
 
   private:
+    struct Ciphers;  // the OpenSSL contexts of one decode(), in quic.cpp
+
+    QuicStatus decode_packet(std::span<const std::uint8_t> rest, bool first, Ciphers& ciphers,
+                             std::size_t& packet_size);
+    QuicStatus read_frames(std::span<const std::uint8_t> payload);
+    const QuicKeys* keys_for(std::span<const std::uint8_t> dcid);
+
     std::array<std::uint8_t, 20> dcid_{};
     std::size_t dcid_size_ = 0;
     std::vector<std::uint8_t> plaintext_;  // decrypted payloads, back to back
     std::vector<QuicCryptoFrame> frames_;
+    // Keys of the last dcid seen: a client's coalesced and retransmitted Initials share one.
+    QuicKeys keys_{};
+    std::array<std::uint8_t, 20> keys_dcid_{};
+    std::size_t keys_dcid_size_ = 0;
+    bool have_keys_ = false;
 };
 
 // Reassembles a CRYPTO stream from frames arriving in any order, up to
@@ -65,7 +79,9 @@ class QuicCryptoStream {
   public:
     explicit QuicCryptoStream(std::size_t max_bytes = 16384);
     // Adds a frame; bytes past max_bytes are dropped (and overflowed() turns true).
+    // Overlapping bytes keep the value that arrived first.
     void add(const QuicCryptoFrame& frame);
+    // Valid until the next add().
     std::span<const std::uint8_t> contiguous() const;
     bool overflowed() const { return overflowed_; }
 
