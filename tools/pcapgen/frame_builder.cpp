@@ -1,6 +1,11 @@
 #include "frame_builder.h"
 
+#include "proto/quic.h"
+
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 
@@ -453,6 +458,135 @@ std::vector<std::uint8_t> quic_initial(const std::vector<std::uint8_t>& dcid, st
     put16(out, static_cast<std::uint16_t>(0x4000 | length));
     put_random(out, length, rng);  // packet number and payload, both protected on the wire
     return out;
+}
+
+namespace {
+
+struct CipherCtxFree {
+    void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+void require_ok(int openssl_result, const char* what) {
+    if (openssl_result != 1) {
+        bad_input("OpenSSL failed:", what);
+    }
+}
+
+// RFC 9000 16: the shortest encoding.
+void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    if (v < 0x40) {
+        out.push_back(static_cast<std::uint8_t>(v));
+    } else if (v < 0x4000) {
+        put16(out, static_cast<std::uint16_t>(0x4000 | v));
+    } else if (v < 0x40000000) {
+        put32(out, static_cast<std::uint32_t>(0x80000000u | v));
+    } else {
+        put32(out, static_cast<std::uint32_t>(0xc0000000u | v >> 32));
+        put32(out, static_cast<std::uint32_t>(v));
+    }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> QuicSealer::header(std::size_t payload_size) const {
+    if (pn_size < 1 || pn_size > 4 || dcid.size() > 255 || scid.size() > 255) {
+        bad_input("QUIC sealer: bad packet number size or connection id", {});
+    }
+    std::vector<std::uint8_t> out = {static_cast<std::uint8_t>(0xc0 | (pn_size - 1))};
+    put32(out, 0x00000001);
+    out.push_back(static_cast<std::uint8_t>(dcid.size()));
+    out.insert(out.end(), dcid.begin(), dcid.end());
+    out.push_back(static_cast<std::uint8_t>(scid.size()));
+    out.insert(out.end(), scid.begin(), scid.end());
+    put_varint(out, token.size());
+    out.insert(out.end(), token.begin(), token.end());
+    const std::size_t length = pn_size + payload_size + 16;  // the AEAD tag is 16 bytes
+    if (length > 0x3fff) {
+        bad_input("QUIC sealer: payload too long for a two-byte Length", {});
+    }
+    put16(out, static_cast<std::uint16_t>(0x4000 | length));
+    for (std::size_t i = pn_size; i-- > 0;) {
+        out.push_back(static_cast<std::uint8_t>(pn >> (8 * i)));
+    }
+    return out;
+}
+
+std::array<std::uint8_t, 16> QuicSealer::mask(const std::array<std::uint8_t, 16>& hp,
+                                              const std::vector<std::uint8_t>& sample) {
+    if (sample.size() != 16) {
+        bad_input("QUIC sealer: the header protection sample is 16 bytes", {});
+    }
+    const CipherCtx ctx(EVP_CIPHER_CTX_new());
+    std::array<std::uint8_t, 16> out{};
+    int n = 0;
+    require_ok(ctx ? 1 : 0, "EVP_CIPHER_CTX_new");
+    require_ok(EVP_EncryptInit_ex2(ctx.get(), EVP_aes_128_ecb(), hp.data(), nullptr, nullptr),
+               "AES-128-ECB");
+    require_ok(EVP_CIPHER_CTX_set_padding(ctx.get(), 0), "padding");
+    require_ok(EVP_EncryptUpdate(ctx.get(), out.data(), &n, sample.data(), 16), "AES-128-ECB");
+    return out;
+}
+
+std::vector<std::uint8_t> QuicSealer::seal(const std::vector<std::uint8_t>& payload) const {
+    const proto::QuicKeys keys = proto::quic_client_initial_keys(dcid);
+    std::vector<std::uint8_t> packet = header(payload.size());
+    const std::size_t pn_offset = packet.size() - pn_size;
+    std::array<std::uint8_t, 12> nonce = keys.iv;
+    for (std::size_t i = 0; i < 8; ++i) {
+        nonce[11 - i] ^= static_cast<std::uint8_t>(pn >> (8 * i));
+    }
+    const CipherCtx ctx(EVP_CIPHER_CTX_new());
+    require_ok(ctx ? 1 : 0, "EVP_CIPHER_CTX_new");
+    require_ok(
+        EVP_EncryptInit_ex2(ctx.get(), EVP_aes_128_gcm(), keys.key.data(), nonce.data(), nullptr),
+        "AES-128-GCM");
+    int n = 0;
+    // The header, unprotected, is the associated data.
+    require_ok(
+        EVP_EncryptUpdate(ctx.get(), nullptr, &n, packet.data(), static_cast<int>(packet.size())),
+        "AAD");
+    const std::size_t at = packet.size();
+    packet.resize(at + payload.size() + 16);
+    if (!payload.empty()) {
+        require_ok(EVP_EncryptUpdate(ctx.get(), &packet[at], &n, payload.data(),
+                                     static_cast<int>(payload.size())),
+                   "encrypt");
+    }
+    require_ok(EVP_EncryptFinal_ex(ctx.get(), &packet[at + payload.size()], &n), "final");
+    require_ok(
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, 16, &packet[at + payload.size()]),
+        "tag");
+    // Header protection: the sample starts 4 bytes past the packet number, whatever its size.
+    const std::vector<std::uint8_t> sample(
+        packet.begin() + static_cast<std::ptrdiff_t>(pn_offset + 4),
+        packet.begin() + static_cast<std::ptrdiff_t>(pn_offset + 20));
+    const auto m = mask(keys.hp, sample);
+    packet[0] ^= m[0] & 0x0f;
+    for (std::size_t i = 0; i < pn_size; ++i) {
+        packet[pn_offset + i] ^= m[1 + i];
+    }
+    return packet;
+}
+
+std::vector<std::uint8_t> quic_client_hello(const std::vector<std::uint8_t>& dcid,
+                                            const std::vector<std::uint8_t>& client_hello) {
+    if (client_hello.size() < 5) {
+        bad_input("QUIC client hello: not a TLS record", {});
+    }
+    QuicSealer sealer;
+    sealer.dcid = dcid;
+    sealer.scid = {0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58};
+    // A CRYPTO frame at offset 0 with the handshake message (the record without its header).
+    std::vector<std::uint8_t> frames = {0x06, 0x00};
+    put_varint(frames, client_hello.size() - 5);
+    frames.insert(frames.end(), client_hello.begin() + 5, client_hello.end());
+    // PADDING up to a 1200-byte datagram, as clients must send (RFC 9000 14.1).
+    const std::size_t datagram = sealer.header(frames.size()).size() + frames.size() + 16;
+    if (datagram < 1200) {
+        frames.resize(frames.size() + 1200 - datagram, 0x00);
+    }
+    return sealer.seal(frames);
 }
 
 std::vector<std::uint8_t> http_request(std::string_view method, std::string_view host,

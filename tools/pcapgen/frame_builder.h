@@ -4,6 +4,7 @@
 // classifier nor the kernel's XDP/test-run path checks them.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -100,6 +101,29 @@ std::vector<std::uint8_t> tls_application_data(std::size_t total_size, std::uint
 // minimal payload need gives that minimum. Aborts past 16383 bytes.
 std::vector<std::uint8_t> quic_initial(const std::vector<std::uint8_t>& dcid,
                                        std::size_t size = 1200, std::uint64_t seed = 0);
+
+// A QUIC v1 client Initial as a client sends it: header fields as set here, `payload` (frames)
+// sealed with the Initial keys of `dcid` (RFC 9001 5) and the header protected, so that anyone
+// can decrypt it, as on the wire. The Length field is always two bytes, as most senders write it.
+struct QuicSealer {
+    std::vector<std::uint8_t> dcid;
+    std::vector<std::uint8_t> scid;
+    std::vector<std::uint8_t> token;
+    std::uint64_t pn = 2;
+    std::size_t pn_size = 4;  // 1..4
+
+    std::vector<std::uint8_t> seal(const std::vector<std::uint8_t>& payload) const;
+    // The unprotected header for a payload of `payload_size` bytes.
+    std::vector<std::uint8_t> header(std::size_t payload_size) const;
+    // The header protection mask: AES-128-ECB of the 16-byte `sample` under `hp`.
+    static std::array<std::uint8_t, 16> mask(const std::array<std::uint8_t, 16>& hp,
+                                             const std::vector<std::uint8_t>& sample);
+};
+
+// A client Initial carrying `client_hello` (a TLS record from tls_client_hello(); its handshake
+// message goes into one CRYPTO frame at offset 0), padded to a 1200-byte datagram.
+std::vector<std::uint8_t> quic_client_hello(const std::vector<std::uint8_t>& dcid,
+                                            const std::vector<std::uint8_t>& client_hello);
 
 // An HTTP/1.1 request head with Host, User-Agent (left out when empty) and Accept.
 std::vector<std::uint8_t> http_request(std::string_view method, std::string_view host,

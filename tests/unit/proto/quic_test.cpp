@@ -148,82 +148,9 @@ struct Frames {
 // carrying any frames. Built on OpenSSL directly and on quic_client_initial_keys() (checked
 // against A.1 below); the first test shows it reproduces A.2 byte for byte.
 
-template <auto Free>
-struct Freer {
-    template <typename T>
-    void operator()(T* p) const {
-        Free(p);
-    }
-};
-using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Freer<EVP_CIPHER_CTX_free>>;
-
-std::array<std::uint8_t, 16> aes_ecb(const std::array<std::uint8_t, 16>& key, const Bytes& block) {
-    REQUIRE(block.size() == 16);
-    const CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-    std::array<std::uint8_t, 16> out{};
-    int n = 0;
-    REQUIRE(ctx);
-    REQUIRE(EVP_EncryptInit_ex2(ctx.get(), EVP_aes_128_ecb(), key.data(), nullptr, nullptr) == 1);
-    REQUIRE(EVP_CIPHER_CTX_set_padding(ctx.get(), 0) == 1);
-    REQUIRE(EVP_EncryptUpdate(ctx.get(), out.data(), &n, block.data(), 16) == 1);
-    REQUIRE(n == 16);
-    return out;
-}
-
-struct Sealer {
-    Bytes dcid = kRfcDcid;
-    Bytes scid;
-    Bytes token;
-    std::uint64_t pn = 2;
-    std::size_t pn_size = 4;
-
-    Bytes header(std::size_t payload_size) const {
-        Frames h;
-        h.u8(static_cast<std::uint8_t>(0xc0 | (pn_size - 1))).raw({0, 0, 0, 1});
-        h.u8(static_cast<std::uint8_t>(dcid.size())).raw(dcid);
-        h.u8(static_cast<std::uint8_t>(scid.size())).raw(scid);
-        h.varint(token.size()).raw(token);
-        // Two bytes whatever the value, as in A.2 (and as most senders do).
-        const std::size_t length = pn_size + payload_size + 16;
-        h.u8(static_cast<std::uint8_t>(0x40 | length >> 8)).u8(length & 0xff);
-        for (std::size_t i = pn_size; i-- > 0;) {
-            h.u8(static_cast<std::uint8_t>(pn >> (8 * i)));
-        }
-        return h.b;
-    }
-
-    Bytes seal(const Bytes& payload) const {
-        const QuicKeys keys = quic_client_initial_keys(dcid);
-        Bytes packet = header(payload.size());
-        const std::size_t pn_offset = packet.size() - pn_size;
-        std::array<std::uint8_t, 12> nonce = keys.iv;
-        for (std::size_t i = 0; i < 8; ++i) {
-            nonce[11 - i] ^= static_cast<std::uint8_t>(pn >> (8 * i));
-        }
-        const CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-        REQUIRE(ctx);
-        REQUIRE(EVP_EncryptInit_ex2(ctx.get(), EVP_aes_128_gcm(), keys.key.data(), nonce.data(),
-                                    nullptr) == 1);
-        int n = 0;
-        REQUIRE(EVP_EncryptUpdate(ctx.get(), nullptr, &n, packet.data(),
-                                  static_cast<int>(packet.size())) == 1);
-        const std::size_t at = packet.size();
-        packet.resize(at + payload.size() + 16);
-        if (!payload.empty()) {
-            REQUIRE(EVP_EncryptUpdate(ctx.get(), &packet[at], &n, payload.data(),
-                                      static_cast<int>(payload.size())) == 1);
-        }
-        REQUIRE(EVP_EncryptFinal_ex(ctx.get(), &packet[at + payload.size()], &n) == 1);
-        REQUIRE(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, 16,
-                                    &packet[at + payload.size()]) == 1);
-        const Bytes sample(packet.begin() + pn_offset + 4, packet.begin() + pn_offset + 20);
-        const auto mask = aes_ecb(keys.hp, sample);
-        packet[0] ^= mask[0] & 0x0f;
-        for (std::size_t i = 0; i < pn_size; ++i) {
-            packet[pn_offset + i] ^= mask[1 + i];
-        }
-        return packet;
-    }
+// The test sealer, with A.1's connection id unless a test picks another.
+struct Sealer : spoor::test::QuicSealer {
+    Sealer() { dcid = kRfcDcid; }
 };
 
 // The A.2 payload: the ClientHello in one CRYPTO frame, padded to a 1200-byte datagram.
@@ -269,7 +196,7 @@ TEST_CASE("RFC 9001 A.2: header protection of the client Initial") {
     // The sample starts 4 bytes past the packet number's offset, 18.
     const Bytes sample = slice(packet, 22, 38);
     CHECK(sample == hex("d1b1c98dd7689fb8ec11d242b123dc9b"));
-    const auto mask = aes_ecb(quic_client_initial_keys(kRfcDcid).hp, sample);
+    const auto mask = spoor::test::QuicSealer::mask(quic_client_initial_keys(kRfcDcid).hp, sample);
     CHECK(Bytes(mask.begin(), mask.begin() + 5) == hex("437b9aec36"));
     CHECK(Sealer().header(1162) == hex("c300000001088394c8f03e5157080000449e00000002"));
     CHECK(slice(packet, 0, 22) == hex("c000000001088394c8f03e5157080000449e7b9aec34"));
