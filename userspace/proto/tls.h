@@ -5,6 +5,7 @@
 // older send it in clear; TLS 1.3 encrypts it).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -79,12 +80,22 @@ class HandshakeReader {
     TlsStatus next(Message& out);
 
   private:
+    enum class State { Open, Ended, Failed };
+
+    TlsStatus append(std::span<const std::uint8_t> handshake_bytes);
+    TlsStatus fail();
+
     Framing framing_;
     std::size_t max_bytes_;
-    std::vector<std::uint8_t> records_;    // record bytes not yet unwrapped (TlsRecords framing)
+    State state_ = State::Open;
+    // TlsRecords framing: record payloads are unwrapped as they arrive (handshake records are
+    // plaintext), so only a record header cut across feeds is held back.
+    std::array<std::uint8_t, 5> record_header_{};
+    std::size_t header_size_ = 0;  // bytes of record_header_ received
+    std::size_t record_left_ = 0;  // payload bytes of the current handshake record still to come
     std::vector<std::uint8_t> handshake_;  // unwrapped handshake bytes
     std::size_t consumed_ = 0;             // handshake_ bytes already returned by next()
-    bool ended_ = false;
+    std::size_t assembled_ = 0;  // handshake_ bytes in whole messages; the rest is one partial
 };
 
 }  // namespace spoor::proto
