@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     const auto parse_and_match = [&] {
         for (const auto& m : messages) {
             spoor::proto::parse_dns(m, *message);
-            sink += matcher.match(message->questions[0].name.view()).has_value();
+            sink += matcher.match(message->questions[0].name).has_value();
         }
     };
     const double cold_ns = ns_per(records, parse_and_match);

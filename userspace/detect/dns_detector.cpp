@@ -1,6 +1,5 @@
 #include "detect/dns_detector.h"
 
-#include <cctype>
 #include <string>
 
 namespace spoor::detect {
@@ -11,14 +10,6 @@ constexpr std::uint16_t kTypeA = 1;
 constexpr std::uint16_t kTypeCname = 5;
 constexpr std::uint16_t kTypePtr = 12;
 constexpr std::uint16_t kTypeAaaa = 28;
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 // "sinkhole shadowserver (malware)" -> "shadowserver": who runs the sinkhole.
 std::string sinkhole_owner(std::string_view info) {
@@ -84,7 +75,7 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         if (q.qclass != kClassIn || q.qtype == kTypePtr || !q.name.valid) {
             continue;
         }
-        const auto match = matcher_.match(q.name.view());
+        const auto match = matcher_.match(q.name);
         if (!match) {
             continue;
         }
@@ -94,9 +85,12 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         alert.info = record.info;
         alert.reference = record.reference;
         alert.matched_field = "dns.rrname";
-        alert.dns = DnsInfo{
-            "query", message_.id, lower(q.name.view()), std::string(proto::dns_type_name(q.qtype)),
-            {},      {}};
+        alert.dns = DnsInfo{"query",
+                            message_.id,
+                            std::string(q.name.view()),
+                            std::string(proto::dns_type_name(q.qtype)),
+                            {},
+                            {}};
         classify(alert);
         out.push_back(std::move(alert));
     }
@@ -142,15 +136,15 @@ DnsInfo DnsDetector::answer_info() const {
     const auto& question = message_.questions[0];
     DnsInfo info{"answer",
                  message_.id,
-                 lower(question.name.view()),
+                 std::string(question.name.view()),
                  std::string(proto::dns_type_name(question.qtype)),
                  std::string(proto::dns_rcode_name(message_.rcode)),
                  {}};
     for (std::size_t i = 0; i < message_.answer_count; ++i) {
         const auto& a = message_.answers[i];
         info.answers.push_back(
-            {lower(a.name.view()), std::string(proto::dns_type_name(a.type)), a.ttl,
-             a.type == kTypeCname ? lower(a.target.view()) : a.address.to_string()});
+            {std::string(a.name.view()), std::string(proto::dns_type_name(a.type)), a.ttl,
+             a.type == kTypeCname ? std::string(a.target.view()) : a.address.to_string()});
     }
     return info;
 }

@@ -13,6 +13,8 @@
 // built then).
 #include "detect/domain_matcher.h"
 
+#include "detect/literal_prefilter.h"
+
 #include <emmintrin.h>
 #include <hs/hs.h>
 #include <sys/mman.h>
@@ -41,15 +43,15 @@ constexpr std::size_t kMaxLabels = (kMaxName + 1) / 2;
 constexpr std::string_view kLookupSite = ".ip-adress.com";
 constexpr std::string_view kOnion = "onion";
 
-// A lower-cased, validated name and where each of its labels starts.
+// A lower-cased, validated name and where each of its labels starts: a view of
+// a NameBuffer that normalise() filled, or of a DNS name as decoded.
 struct Name {
-    // Room for a trailing dot (stripped) and for normalise()'s last 16-byte store.
-    std::array<char, kMaxName + 1 + 16> text;
+    const char* text = nullptr;
     std::size_t size = 0;
-    std::array<std::uint8_t, kMaxName + 2> starts;
+    const std::uint8_t* starts = nullptr;
     std::size_t labels = 0;
 
-    std::string_view view() const { return {text.data(), size}; }
+    std::string_view view() const { return {text, size}; }
     // The name from label `i` on: a parent when i > 0.
     std::string_view from(std::size_t i) const { return view().substr(starts[i]); }
     // Label `i` alone.
@@ -57,6 +59,12 @@ struct Name {
         const std::size_t end = i + 1 < labels ? starts[i + 1] - 1u : size;
         return view().substr(starts[i], end - starts[i]);
     }
+};
+
+struct NameBuffer {
+    // Room for a trailing dot (stripped) and for normalise()'s last 16-byte store.
+    std::array<char, kMaxName + 1 + 16> text;
+    std::array<std::uint8_t, kMaxName + 2> starts;
 };
 
 bool is_digit(char c) {
@@ -130,11 +138,11 @@ Block classify_block(__m128i v) {
 // labels of [a-z0-9_-], 1..63 long, 253 in all. A name whose last label is all
 // digits is an address, which the IP trails cover. Sixteen bytes at a time: the
 // first byte no name may hold ends the name, and each dot starts a label.
-bool normalise(std::string_view in, Name& out) {
+bool normalise(std::string_view in, NameBuffer& buffer, Name& out) {
     const std::size_t limit = std::min(in.size(), kMaxName + 1);
     std::size_t size = 0;
     std::size_t labels = 1;
-    out.starts[0] = 0;
+    buffer.starts[0] = 0;
     for (std::size_t at = 0; at < limit; at += 16) {
         const std::size_t left = limit - at;
         std::size_t overlap = 0;  // bytes of the block before `at`, already taken
@@ -155,11 +163,12 @@ bool normalise(std::string_view in, Name& out) {
             block.valid >>= overlap;
             block.dots >>= overlap;
         }
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out.text.data() + at - overlap), block.lower);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer.text.data() + at - overlap),
+                         block.lower);
         const unsigned ended = ~block.valid & 0xffffu;
         const std::size_t taken = std::min<std::size_t>(std::countr_zero(ended | 0x10000u), left);
         for (unsigned dots = block.dots & ((1u << taken) - 1); dots != 0; dots &= dots - 1) {
-            out.starts[labels++] = static_cast<std::uint8_t>(at + std::countr_zero(dots) + 1);
+            buffer.starts[labels++] = static_cast<std::uint8_t>(at + std::countr_zero(dots) + 1);
         }
         size = at + taken;
         if (taken < 16) {
@@ -169,15 +178,14 @@ bool normalise(std::string_view in, Name& out) {
     if (size < in.size() && !is_port(in.substr(size))) {
         return false;
     }
-    if (size > 0 && out.text[size - 1] == '.') {
+    if (size > 0 && buffer.text[size - 1] == '.') {
         --size;
         --labels;
     }
     if (size == 0 || size > kMaxName) {
         return false;
     }
-    out.size = size;
-    out.labels = labels;
+    out = Name{buffer.text.data(), size, buffer.starts.data(), labels};
     for (std::size_t i = 0; i < labels; ++i) {
         const std::size_t length = out.label(i).size();
         if (length == 0 || length > kMaxLabel) {
@@ -462,45 +470,54 @@ class SipHash13 {
 };
 
 // Names that matched nothing, so that a repeated benign name costs one probe.
-// A name is remembered as a 64-bit SipHash under a key drawn at start: no text to
-// compare, so a bucket of seven fits a cache line, and without the key nobody can
-// make a malicious name collide with a cached benign one to silence it (by
-// chance: 14 in 2^64 a lookup). Each name has two buckets and goes into the
-// emptier one, which keeps buckets from overflowing (a full pair forgets its
-// oldest name) at five names a bucket on average.
+// A name is remembered as 32 bits of a SipHash under a key drawn at start: no
+// text to compare, so a bucket of fifteen fits a cache line (the cache of a busy
+// sensor then stays in L2), and without the key nobody can make a malicious
+// name collide with a cached benign one to silence it (by chance: 30 in 2^32 a
+// lookup, while such a name is cached). Each name has two buckets and goes into
+// the emptier one, which keeps buckets from overflowing (a full pair forgets
+// its oldest name) at eleven names a bucket on average.
 // Once `capacity` names are held, the next one makes the cache forget everything
 // by moving to a new generation, O(1): a bucket of an older generation counts as
 // empty. A sensor whose benign names outnumber the capacity pays a burst of cold
 // lookups each time; up to it, every name stays.
 class NegativeCache {
   public:
-    explicit NegativeCache(std::size_t capacity)
-        : capacity_(capacity), buckets_(capacity == 0 ? 0 : capacity / 5 + 2, Bucket{}) {}
+    // What a name is known by: its two buckets and its tag.
+    struct Key {
+        std::uint32_t first, second;
+        std::uint32_t tag;  // never 0, which marks a free way
+    };
 
-    std::uint64_t fingerprint(std::string_view name) const {
-        // 0 marks a free way.
-        return std::max<std::uint64_t>(hash_(name), 1);
+    explicit NegativeCache(std::size_t capacity)
+        : capacity_(capacity), buckets_(capacity == 0 ? 0 : capacity / 11 + 2, Bucket{}) {}
+
+    Key key(std::string_view name) const {
+        const std::uint64_t h = hash_(name);
+        const auto tag = std::max<std::uint32_t>(static_cast<std::uint32_t>(h), 1);
+        const std::uint64_t count = buckets_.size();
+        // The first bucket from the high half; the second from the tag, mixed, so that
+        // both stay independent of each other without a division.
+        const auto mixed = static_cast<std::uint32_t>(tag * 0x9e3779b97f4a7c15ull >> 32);
+        return {static_cast<std::uint32_t>(((h >> 32) * count) >> 32),
+                static_cast<std::uint32_t>((mixed * count) >> 32), tag};
     }
 
     // Both buckets at once: a name may be in either, and the second miss then
     // overlaps the first instead of following it.
-    void prefetch(std::uint64_t fingerprint) const {
+    void prefetch(const Key& key) const {
         if (!buckets_.empty()) {
-            const auto [first, second] = buckets(fingerprint);
-            __builtin_prefetch(&buckets_[first]);
-            __builtin_prefetch(&buckets_[second]);
+            __builtin_prefetch(&buckets_[key.first]);
+            __builtin_prefetch(&buckets_[key.second]);
         }
     }
 
-    bool contains(std::uint64_t fingerprint) const {
-        if (buckets_.empty()) {
-            return false;
-        }
-        const auto [first, second] = buckets(fingerprint);
-        return holds(buckets_[first], fingerprint) || holds(buckets_[second], fingerprint);
+    bool contains(const Key& key) const {
+        return !buckets_.empty() &&
+               (holds(buckets_[key.first], key.tag) || holds(buckets_[key.second], key.tag));
     }
 
-    void insert(std::uint64_t fingerprint) {
+    void insert(const Key& key) {
         if (buckets_.empty()) {
             return;
         }
@@ -508,28 +525,27 @@ class NegativeCache {
             held_ = 0;
             ++generation_;
         }
-        const auto [first, second] = buckets(fingerprint);
-        Bucket& a = current(buckets_[first]);
-        Bucket& b = current(buckets_[second]);
+        Bucket& a = current(buckets_[key.first]);
+        Bucket& b = current(buckets_[key.second]);
         Bucket& bucket = free_ways(b) > free_ways(a) ? b : a;
         if (bucket.ways.back() == 0) {
             ++held_;
         }
         std::copy_backward(bucket.ways.begin(), bucket.ways.end() - 1, bucket.ways.end());
-        bucket.ways[0] = fingerprint;
+        bucket.ways[0] = key.tag;
     }
 
   private:
-    static constexpr std::size_t kWays = 7;
+    static constexpr std::size_t kWays = 15;
 
     struct alignas(64) Bucket {
-        std::uint64_t generation = 0;
-        std::array<std::uint64_t, kWays> ways{};  // newest first, free (0) ones last
+        std::uint32_t generation = 0;
+        std::array<std::uint32_t, kWays> ways{};  // newest first, free (0) ones last
     };
 
-    bool holds(const Bucket& bucket, std::uint64_t fingerprint) const {
+    bool holds(const Bucket& bucket, std::uint32_t tag) const {
         return bucket.generation == generation_ &&
-               std::find(bucket.ways.begin(), bucket.ways.end(), fingerprint) != bucket.ways.end();
+               std::find(bucket.ways.begin(), bucket.ways.end(), tag) != bucket.ways.end();
     }
 
     Bucket& current(Bucket& bucket) const {
@@ -540,22 +556,14 @@ class NegativeCache {
     }
 
     static std::size_t free_ways(const Bucket& bucket) {
-        return static_cast<std::size_t>(std::count(bucket.ways.begin(), bucket.ways.end(), 0));
-    }
-
-    // Two buckets from the two halves of the fingerprint, for any bucket count and
-    // without a division: the high half of a 32-bit half times the count.
-    std::pair<std::size_t, std::size_t> buckets(std::uint64_t fingerprint) const {
-        const std::uint64_t count = buckets_.size();
-        return {static_cast<std::size_t>(((fingerprint >> 32) * count) >> 32),
-                static_cast<std::size_t>(((fingerprint & 0xffffffffu) * count) >> 32)};
+        return static_cast<std::size_t>(std::count(bucket.ways.begin(), bucket.ways.end(), 0u));
     }
 
     SipHash13 hash_;
     std::size_t capacity_;
     HugeArray<Bucket> buckets_;
     std::size_t held_ = 0;
-    std::uint64_t generation_ = 1;
+    std::uint32_t generation_ = 1;
 };
 
 struct DatabaseFree {
@@ -611,6 +619,9 @@ class RegexDomains {
             records_.push_back(record);
         }
         compile(wrapped, texts);
+        for (const std::string_view text : texts) {
+            prefilter_.add(required_literals(text));
+        }
     }
 
     // The leftmost (longest) match of any pattern, as [begin, end of name) with
@@ -621,7 +632,7 @@ class RegexDomains {
     };
     Match search(std::string_view name) const {
         Match best;
-        if (!filter_) {
+        if (!filter_ || !prefilter_.may_match(name)) {
             return best;
         }
         const auto data = name.data();
@@ -722,6 +733,7 @@ class RegexDomains {
         }
     }
 
+    LiteralPrefilter prefilter_;  // of the patterns Hyperscan took
     Database filter_;
     Database locate_;
     std::unique_ptr<hs_scratch_t, ScratchFree> scratch_;
@@ -891,6 +903,36 @@ struct DomainMatcher::Impl {
         return {};
     }
 
+    std::optional<DomainMatch> lookup(const Name& name, DomainMatcherStats& stats) {
+        ++stats.lookups;
+        // The cache's buckets are on their way while the internal suffixes are checked.
+        const NegativeCache::Key cached = cache.key(name.view());
+        cache.prefetch(cached);
+        if (is_internal(name)) {
+            return std::nullopt;
+        }
+        std::array<std::uint64_t, kMaxLabels> hashes;
+        if (cache.contains(cached)) {
+            ++stats.cache_hits;
+            return std::nullopt;
+        }
+        suffix_hashes(name, hashes.data());
+        for (std::size_t i = 0; i < name.labels; ++i) {
+            index.prefetch(hashes[i]);
+        }
+        Hit hit = find(name, hashes.data());
+        if (hit.record != kNoRecord && whitelist && whitelist->has_name(name.view())) {
+            ++stats.whitelisted;
+            hit.record = kNoRecord;
+        }
+        if (hit.record == kNoRecord) {
+            cache.insert(cached);
+            return std::nullopt;
+        }
+        ++stats.matches;
+        return DomainMatch{trail_text(name, hit), hit.record};
+    }
+
     std::shared_ptr<const trails::TrailSet> trails;
     std::shared_ptr<const trails::Whitelist> whitelist;
     NameIndex index;
@@ -909,37 +951,28 @@ DomainMatcher::DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
 DomainMatcher::~DomainMatcher() = default;
 
 std::optional<DomainMatch> DomainMatcher::match(std::string_view input) {
-    ++stats_.lookups;
+    NameBuffer buffer;
     Name name;
-    if (!normalise(input, name)) {
+    if (!normalise(input, buffer, name)) {
+        ++stats_.lookups;
         return std::nullopt;
     }
-    // The cache's buckets are on their way while the internal suffixes are checked.
-    const std::uint64_t fingerprint = impl_->cache.fingerprint(name.view());
-    impl_->cache.prefetch(fingerprint);
-    if (impl_->is_internal(name)) {
+    return impl_->lookup(name, stats_);
+}
+
+// A decoded DNS name is normalised already, but for the rule on addresses.
+std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns) {
+    const Name name{dns.text, dns.length, dns.starts, dns.labels};
+    if (!dns.valid || dns.labels == 0) {
+        ++stats_.lookups;
         return std::nullopt;
     }
-    std::array<std::uint64_t, kMaxLabels> hashes;
-    if (impl_->cache.contains(fingerprint)) {
-        ++stats_.cache_hits;
+    const std::string_view last = name.label(name.labels - 1);
+    if (std::all_of(last.begin(), last.end(), is_digit)) {
+        ++stats_.lookups;
         return std::nullopt;
     }
-    suffix_hashes(name, hashes.data());
-    for (std::size_t i = 0; i < name.labels; ++i) {
-        impl_->index.prefetch(hashes[i]);
-    }
-    Hit hit = impl_->find(name, hashes.data());
-    if (hit.record != kNoRecord && impl_->whitelist && impl_->whitelist->has_name(name.view())) {
-        ++stats_.whitelisted;
-        hit.record = kNoRecord;
-    }
-    if (hit.record == kNoRecord) {
-        impl_->cache.insert(fingerprint);
-        return std::nullopt;
-    }
-    ++stats_.matches;
-    return DomainMatch{trail_text(name, hit), hit.record};
+    return impl_->lookup(name, stats_);
 }
 
 }  // namespace spoor::detect

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/dns.h"
 #include "trails/trail_set.h"
 #include "trails/whitelist.h"
 
@@ -49,6 +50,9 @@ class DomainMatcher {
     // Normalises `name` (lower-case, trailing dot and ":port" stripped, validated) and applies
     // the rules; nullopt when nothing matches or a rule says not to alert.
     std::optional<DomainMatch> match(std::string_view name);
+    // The same for a name as the DNS parser decodes it (lower-cased, labels found), which
+    // skips normalising: what costs most in the lookup of a name the cache holds.
+    std::optional<DomainMatch> match(const proto::DnsName& name);
 
     const DomainMatcherStats& stats() const { return stats_; }
 

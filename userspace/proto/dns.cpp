@@ -23,6 +23,16 @@ constexpr std::size_t kMaxNameText = 253;
 // real name needs at most one per label, plus one when it is nothing but a pointer.
 constexpr int kMaxJumps = 127 + 1;
 
+// What each byte of a label becomes in a DnsName: ASCII letters lower-cased, the rest as sent;
+// and which bytes a host name may hold.
+constexpr std::array<char, 256> kLowerByte = [] {
+    std::array<char, 256> lower{};
+    for (int c = 0; c < 256; ++c) {
+        lower[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    return lower;
+}();
+
 constexpr std::array<bool, 256> kHostnameByte = [] {
     std::array<bool, 256> ok{};
     for (int c = 0; c < 256; ++c) {
@@ -90,13 +100,16 @@ DnsStatus read_name(std::span<const std::uint8_t> message, std::size_t& pos, Dns
         if (dot) {
             name.text[name.length++] = '.';
         }
+        name.starts[name.labels++] = static_cast<std::uint8_t>(name.length);
         const std::uint8_t* label = &message[at + 1];
-        std::memcpy(name.text + name.length, label, len);
-        for (std::size_t i = 0; i < len && name.valid; ++i) {
-            name.valid = kHostnameByte[label[i]];
+        char* out = name.text + name.length;
+        bool valid = true;
+        for (std::size_t i = 0; i < len; ++i) {
+            out[i] = kLowerByte[label[i]];
+            valid &= kHostnameByte[label[i]];
         }
+        name.valid = name.valid && valid;
         name.length = static_cast<std::uint16_t>(name.length + len);
-        ++name.labels;
         at += 1 + std::size_t{len};
     }
 }

@@ -23,13 +23,15 @@ enum class DnsStatus {
 };
 
 // A decoded name in presentation form ("www.example.com", no trailing dot, "" for the root),
-// bytes as sent (case kept); `valid` is false when a label holds bytes outside
-// [A-Za-z0-9_-] (non-ASCII, spaces, dots inside labels...): such names are never matched.
+// ASCII letters lower-cased (names are case-insensitive, and matching wants them so: decoding
+// does it in the same pass), other bytes as sent; `valid` is false when a label holds bytes
+// outside [a-z0-9_-] (non-ASCII, spaces, dots inside labels...): such names are never matched.
 struct DnsName {
     char text[256];
     std::uint16_t length = 0;
     std::uint8_t labels = 0;
     bool valid = true;
+    std::uint8_t starts[128];  // where each label begins in `text`
     std::string_view view() const { return {text, length}; }
 };
 

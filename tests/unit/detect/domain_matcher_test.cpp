@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "detect/domain_matcher.h"
+#include "frame_builder.h"
+#include "proto/dns.h"
 #include "support/test_support.h"
 #include "trails/loader.h"
 
@@ -192,6 +194,29 @@ TEST_CASE("rule 1: random and hostile names normalise as the rule says") {
     // Enough of both kinds to mean something.
     CHECK(valid > 2000);
     CHECK(long_valid > 50);
+}
+
+TEST_CASE("a name as the DNS parser decodes it matches as its text does") {
+    DomainMatcherConfig config;
+    config.negative_cache_entries = 0;  // each lookup on its own
+    Fixture match({domain("evil.example"), regex("[a-z]+\\.dga\\.example", "dga (malware)")},
+                  nullptr, config);
+    const auto dns_match = [&match](std::string_view name) -> std::string {
+        const auto message = spoor::test::dns_query(name, 1, 7);
+        auto parsed = std::make_unique<spoor::proto::DnsMessage>();
+        REQUIRE(spoor::proto::parse_dns(message, *parsed) == spoor::proto::DnsStatus::Ok);
+        const auto m = match.matcher().match(parsed->questions[0].name);
+        return m ? m->trail : "-";
+    };
+    for (const std::string name :
+         {"evil.example", "A.B.Evil.Example", "qwerty.DGA.example", "clean.example",
+          "evil.example.10", "x.1.2.3.4", "_sip.evil.example", "a-b.dga.example", "localhost"}) {
+        CAPTURE(name);
+        const std::string text = match(name);
+        CHECK(dns_match(name) == text.substr(0, text.find('|')));
+    }
+    // Bytes no host name holds, which the parser marks, never match.
+    CHECK(dns_match(std::string("ev\xc3\xa9l.evil.example")) == "-");
 }
 
 TEST_CASE("rule 1: names of many labels, up to the most a valid name can have") {

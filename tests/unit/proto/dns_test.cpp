@@ -247,11 +247,14 @@ TEST_CASE("odd label bytes decode but mark the name invalid") {
         CHECK(p->questions[0].name.view() == std::string_view("a\0b", 3));
         CHECK_FALSE(p->questions[0].name.valid);
     }
-    SUBCASE("hostname bytes, underscore and case kept") {
+    SUBCASE("hostname bytes and underscore kept, letters lower-cased, labels found") {
         const Parsed p(Msg(1, 0).name("_sip._TCP.Ex-1.com").question_tail(33).b);
         REQUIRE(p.status == DnsStatus::Ok);
-        CHECK(p->questions[0].name.view() == "_sip._TCP.Ex-1.com");
-        CHECK(p->questions[0].name.valid);
+        const auto& name = p->questions[0].name;
+        CHECK(name.view() == "_sip._tcp.ex-1.com");
+        CHECK(name.valid);
+        REQUIRE(name.labels == 4);
+        CHECK(std::vector<int>(name.starts, name.starts + 4) == std::vector<int>{0, 5, 10, 15});
         CHECK(p->questions[0].qtype == 33);
     }
     SUBCASE("the root") {
@@ -327,7 +330,7 @@ TEST_CASE("a real query and response") {
     CHECK(q->opcode == 0);
     CHECK(q->qdcount == 1);
     REQUIRE(q->question_count == 1);
-    CHECK(q->questions[0].name.view() == "www.Example.com");
+    CHECK(q->questions[0].name.view() == "www.example.com");
     CHECK(q->questions[0].name.labels == 3);
     CHECK(q->questions[0].qtype == kDnsTxt);
     CHECK(q->questions[0].qclass == 1);

@@ -1,0 +1,185 @@
+// The literal prefilter in front of the regex domain trails: which literals a
+// pattern requires, and that the filter never turns away a name a pattern matches.
+#include <doctest/doctest.h>
+
+#include "detect/literal_prefilter.h"
+#include "frame_builder.h"
+#include "support/test_support.h"
+#include "trails/loader.h"
+
+using spoor::detect::LiteralPrefilter;
+using spoor::detect::required_literals;
+using Set = std::vector<std::string>;
+
+namespace {
+
+Set literals(std::string_view pattern) {
+    auto got = required_literals(pattern);
+    REQUIRE(got.has_value());
+    std::sort(got->begin(), got->end());
+    return *got;
+}
+
+// A random pattern of the subset trail lists use, and a name it matches, built together: each
+// quantifier and group picks its example by the same rule it writes (std::regex as a referee
+// backtracks for minutes on nested quantifiers; the first test case checks the shapes).
+struct Generated {
+    std::string pattern;
+    std::string example;
+};
+
+class Generator {
+  public:
+    explicit Generator(std::uint64_t seed) : rng_(seed) {}
+
+    Generated sequence(int depth) {
+        Generated out;
+        const int parts = 1 + pick(4);
+        for (int i = 0; i < parts; ++i) {
+            const Generated atom = quantified(depth);
+            out.pattern += atom.pattern;
+            out.example += atom.example;
+        }
+        return out;
+    }
+
+  private:
+    int pick(int n) { return static_cast<int>(rng_.next() % static_cast<std::uint64_t>(n)); }
+
+    Generated quantified(int depth) {
+        Generated atom = this->atom(depth);
+        const int how = pick(6);
+        if (how < 4 && atom.pattern.size() > 1 && atom.pattern[0] != '(' &&
+            atom.pattern[0] != '\\' && atom.pattern[0] != '[') {
+            atom.pattern = "(?:" + atom.pattern + ")";  // a run is quantified as a whole
+        }
+        switch (how) {
+            case 0:  // optional: the example leaves it out or keeps it
+                return {atom.pattern + "?", pick(2) ? "" : atom.example};
+            case 1:
+                return {atom.pattern + "+", atom.example + atom.example};
+            case 2:
+                return {atom.pattern + "{1,3}", atom.example};
+            case 3:
+                return {atom.pattern + "{2}", atom.example + atom.example};
+            default:
+                return atom;
+        }
+    }
+
+    Generated atom(int depth) {
+        static const std::string letters = "abcdefgxyz0189";
+        switch (depth > 0 ? pick(5) : pick(3)) {
+            case 0: {
+                std::string run;
+                for (int n = 1 + pick(5); n > 0; --n) {
+                    run += letters[pick(static_cast<int>(letters.size()))];
+                }
+                return {run, run};
+            }
+            case 1:
+                return pick(2) ? Generated{"\\.", "."} : Generated{"\\-", "-"};
+            case 2:
+                return pick(2) ? Generated{"[a-z]", std::string(1, "kqw"[pick(3)])}
+                               : Generated{"\\d", std::string(1, "357"[pick(3)])};
+            default: {
+                // A group of alternatives; the example takes one of them.
+                const int n = 1 + pick(3);
+                const int chosen = pick(n);
+                Generated out{pick(2) ? "(" : "(?:", ""};
+                for (int i = 0; i < n; ++i) {
+                    const Generated alt = sequence(depth - 1);
+                    out.pattern += (i ? "|" : "") + alt.pattern;
+                    if (i == chosen) {
+                        out.example = alt.example;
+                    }
+                }
+                out.pattern += ")";
+                return out;
+            }
+        }
+    }
+
+    spoor::test::Rng rng_;
+};
+
+}  // namespace
+
+TEST_CASE("required literals of the shapes real regex trails have") {
+    CHECK(literals("backdates[0-9]{1,2}\\.(com|net)") == Set{"backdates"});
+    CHECK(literals("[a-z0-9]{10}\\.temp\\.swtest\\.ru") == Set{".temp.swtest.ru"});
+    CHECK(literals("q(l|r)[0-9]{5,6}\\.pw") == Set{".pw"});
+    CHECK(literals("(gomon|perevod|v[i,y]plata)[0-9]{2,3}\\.ru") ==
+          Set{"gomon", "perevod", "plata"});
+    CHECK(literals("(advert|\\w{1,3}xspot)[0-9][0-9a-z]+\\.(com|club)") == Set{"advert", "xspot"});
+    // Literals next to a group of literals join it.
+    CHECK(literals("^[a-z]{2}\\-[a-z]{2,3}\\.(top|club)$") == Set{".club", ".top"});
+    CHECK(literals("seek[0-9]+\\.(mootseek|zootseek)\\.com") ==
+          Set{".mootseek.com", ".zootseek.com"});
+    CHECK(literals("www\\.[a-z]{1}\\-[a-z]{1,3}\\.top$") == Set{".top"});  // ties: the later
+    CHECK(literals("\\b(abcd1234|onedsblobprd[a-z0-9]{1,})\\.[a-z0-9.]+") ==
+          Set{"abcd1234", "onedsblobprd"});
+    CHECK(literals("nklmtf[0-9][^.]*[0-9].t35.com") == Set{"nklmtf"});  // '.' is any byte
+    CHECK(literals("ByteHost[0-9]+\\.com") == Set{"bytehost"});         // names are lower-case
+}
+
+TEST_CASE("patterns without a literal of three bytes, or with unknown syntax, give none") {
+    for (const std::string pattern :
+         {"[a-z]+\\.t", "ab?c", "(abc)?\\.x", "(abc|[0-9]+)\\.x", "a(?=bcd)", "\\x41bcd", "abc\\1",
+          "(abc", "abc)", "*abc", "[abc", "a{x}bcd"}) {
+        CAPTURE(pattern);
+        CHECK_FALSE(required_literals(pattern).has_value());
+    }
+}
+
+TEST_CASE("the filter turns away names without any literal, and lets through those with one") {
+    LiteralPrefilter filter;
+    filter.add(required_literals("backdates[0-9]{1,2}\\.(com|net)"));
+    filter.add(required_literals("q(l|r)[0-9]{5,6}\\.pw"));
+    CHECK(filter.may_match("backdates12.com"));
+    CHECK(filter.may_match("x.ql12345.pw"));
+    CHECK_FALSE(filter.may_match("www.example.com"));
+    CHECK_FALSE(filter.may_match("ba"));
+    CHECK_FALSE(filter.may_match(""));
+    filter.add(std::nullopt);  // a pattern it cannot read: every name is scanned
+    CHECK(filter.may_match("www.example.com"));
+}
+
+TEST_CASE("soundness: a name a generated pattern matches always passes the filter") {
+    Generator generate(2026);
+    int with_literals = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const Generated g = generate.sequence(2);
+        CAPTURE(g.pattern);
+        CAPTURE(g.example);
+        LiteralPrefilter filter;
+        const auto required = required_literals(g.pattern);
+        with_literals += required.has_value();
+        filter.add(required);
+        CHECK(filter.may_match("pre." + g.example + ".post"));
+    }
+    CHECK(with_literals > 2000);  // the property is tested on filters that filter
+}
+
+TEST_CASE("real data: every regex domain trail has literals, so the filter filters") {
+    const auto data = spoor::test::maltrail_data();
+    if (!data) {
+        MESSAGE("../shared/data/maltrail not found: skipped");
+        return;
+    }
+    spoor::trails::LoadReport report;
+    const auto set = spoor::trails::load_trails({*data / "static-trails.tar.xz"}, report);
+    REQUIRE(set.regex_domains.size() > 20);
+    LiteralPrefilter filter;
+    for (const auto& [pattern, record] : set.regex_domains) {
+        CAPTURE(pattern);
+        const auto required = required_literals(pattern);
+        CHECK(required.has_value());
+        filter.add(required);
+    }
+    // Real matches get through; everyday names mostly do not.
+    CHECK(filter.may_match("vh123456.eurodir.ru"));
+    CHECK(filter.may_match("www.byethost7.com"));
+    CHECK_FALSE(filter.may_match("www.example.com"));
+    CHECK_FALSE(filter.may_match("mail.google.com"));
+}
