@@ -3,64 +3,19 @@
 // warm one (the same names again), all in the same run.
 //
 //   build/bench/dns_bench [--trails PATH]... [--whitelist FILE] [--records N]
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <memory>
-#include <string>
-#include <vector>
-
+#include "bench_common.h"
 #include "detect/domain_matcher.h"
 #include "frame_builder.h"
 #include "proto/dns.h"
-#include "trails/loader.h"
-#include "trails/whitelist.h"
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-template <typename Fn>
-double ns_per(std::size_t n, Fn&& fn) {
-    const auto start = Clock::now();
-    fn();
-    return std::chrono::duration<double, std::nano>(Clock::now() - start).count() /
-           static_cast<double>(n);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
-    const auto shared = std::filesystem::path(SPOOR_SOURCE_DIR) / "../shared/data/maltrail";
     std::vector<std::filesystem::path> sources;
-    std::filesystem::path whitelist_file = shared / "whitelist.txt";
+    std::filesystem::path whitelist_file;
     std::size_t records = 200'000;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--trails" && i + 1 < argc) {
-            sources.emplace_back(argv[++i]);
-        } else if (arg == "--whitelist" && i + 1 < argc) {
-            whitelist_file = argv[++i];
-        } else if (arg == "--records" && i + 1 < argc) {
-            records = std::stoul(argv[++i]);
-        } else {
-            std::fprintf(stderr,
-                         "usage: dns_bench [--trails PATH]... [--whitelist FILE] "
-                         "[--records N]\n");
-            return 2;
-        }
+    if (!spoor::bench::parse_args(argc, argv, sources, whitelist_file, records)) {
+        return 2;
     }
-    if (sources.empty()) {
-        sources.push_back(shared / "static-trails.tar.xz");
-    }
-    spoor::trails::LoadReport report;
-    auto trails =
-        std::make_shared<spoor::trails::TrailSet>(spoor::trails::load_trails(sources, report));
-    auto whitelist = std::make_shared<spoor::trails::Whitelist>();
-    if (std::filesystem::exists(whitelist_file)) {
-        whitelist->load(whitelist_file, report);
-    }
+    const auto trails = spoor::bench::load(sources, whitelist_file);
 
     // Benign-looking names of three to four labels, all distinct: the common case of a
     // sensor, where nearly every name matches nothing.
@@ -73,25 +28,26 @@ int main(int argc, char** argv) {
 
     auto message = std::make_unique<spoor::proto::DnsMessage>();
     std::size_t sink = 0;
-    const double parse_ns = ns_per(records, [&] {
+    const double parse_ns = spoor::bench::ns_per(records, [&] {
         for (const auto& m : messages) {
             sink += spoor::proto::parse_dns(m, *message) == spoor::proto::DnsStatus::Ok;
         }
     });
     spoor::detect::DomainMatcherConfig config;
     config.negative_cache_entries = records;  // warm: every name of the run fits
-    spoor::detect::DomainMatcher matcher(trails, whitelist, config);
+    spoor::detect::DomainMatcher matcher(trails.set, trails.whitelist, config);
     const auto parse_and_match = [&] {
         for (const auto& m : messages) {
             spoor::proto::parse_dns(m, *message);
             sink += matcher.match(message->questions[0].name).has_value();
         }
     };
-    const double cold_ns = ns_per(records, parse_and_match);
-    const double warm_ns = ns_per(records, parse_and_match);
+    const double cold_ns = spoor::bench::ns_per(records, parse_and_match);
+    const double warm_ns = spoor::bench::ns_per(records, parse_and_match);
 
     std::printf("trails: %zu domains, %zu regex domains; whitelist: %zu entries\n",
-                trails->domains.size(), trails->regex_domains.size(), whitelist->size());
+                trails.set->domains.size(), trails.set->regex_domains.size(),
+                trails.whitelist->size());
     std::printf("%-34s %10s %8s\n", "per DNS record", "ns", "ratio");
     std::printf("%-34s %10.1f %7.2fx\n", "parse only", parse_ns, 1.0);
     std::printf("%-34s %10.1f %7.2fx\n", "parse + match, cold name cache", cold_ns,

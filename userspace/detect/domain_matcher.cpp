@@ -14,10 +14,10 @@
 #include "detect/domain_matcher.h"
 
 #include "detect/literal_prefilter.h"
+#include "detect/lookup_tables.h"
 
 #include <emmintrin.h>
 #include <hs/hs.h>
-#include <sys/mman.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -27,10 +27,8 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <new>
 #include <random>
 #include <stdexcept>
-#include <type_traits>
 #include <utility>
 
 namespace spoor::detect {
@@ -307,44 +305,6 @@ void suffix_hashes(const Name& name, std::uint64_t* hashes) {
 
 constexpr std::uint32_t kNoRecord = std::numeric_limits<std::uint32_t>::max();
 
-// A fixed array for the tables probed at random (the trail index, the negative
-// cache). From a megabyte up it asks for transparent huge pages: a probe then
-// misses the cache but not also the TLB, which cost about a fifth of a cold
-// lookup on the real trail set. The kernel may refuse; it is only a hint.
-template <typename T>
-class HugeArray {
-  public:
-    HugeArray() = default;
-    HugeArray(std::size_t size, const T& value) : size_(size) {
-        constexpr std::size_t kHugePage = std::size_t{2} << 20;
-        std::size_t bytes = std::max<std::size_t>(size * sizeof(T), alignof(T));
-        const bool huge = bytes >= kHugePage / 2;
-        const std::size_t align = huge ? kHugePage : std::max<std::size_t>(alignof(T), 64);
-        bytes = (bytes + align - 1) / align * align;
-        data_.reset(static_cast<T*>(std::aligned_alloc(align, bytes)));
-        if (!data_) {
-            throw std::bad_alloc();
-        }
-        if (huge) {
-            madvise(data_.get(), bytes, MADV_HUGEPAGE);
-        }
-        std::uninitialized_fill_n(data_.get(), size, value);
-    }
-
-    T& operator[](std::size_t i) { return data_[i]; }
-    const T& operator[](std::size_t i) const { return data_[i]; }
-    std::size_t size() const { return size_; }
-    bool empty() const { return size_ == 0; }
-
-  private:
-    static_assert(std::is_trivially_destructible_v<T>);
-    struct Free {
-        void operator()(T* p) const { std::free(p); }
-    };
-    std::unique_ptr<T[], Free> data_;
-    std::size_t size_ = 0;
-};
-
 // The trail set's domains keyed by string_view (its std::unordered_map<std::string>
 // cannot be searched without building a std::string). Open addressing over 8-byte
 // slots behind a Bloom filter: an absent name, the usual answer, mostly costs one
@@ -359,7 +319,7 @@ class NameIndex {
         const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, domains.size() * 3 / 2));
         slots_ = HugeArray<Slot>(slots, Slot{0, kNoRecord});
         mask_ = slots - 1;
-        filter_ = HugeArray<std::uint64_t>(std::max<std::size_t>(1, domains.size() / 8), 0);
+        filter_ = BloomFilter(domains.size());
         nodes_.reserve(domains.size());
         for (const Node& node : domains) {
             const std::uint64_t h = hash_domain(node.first);
@@ -369,16 +329,15 @@ class NameIndex {
             }
             slots_[i] = Slot{tag(h), static_cast<std::uint32_t>(nodes_.size())};
             nodes_.push_back(&node);
-            filter_[filter_word(h)] |= filter_bits(h);
+            filter_.add(h);
         }
     }
 
     // Only the filter: a name it turns away, the usual answer, never touches the slots.
-    void prefetch(std::uint64_t h) const { __builtin_prefetch(&filter_[filter_word(h)]); }
+    void prefetch(std::uint64_t h) const { filter_.prefetch(h); }
 
     std::uint32_t find(std::string_view key, std::uint64_t h) const {
-        const std::uint64_t bits = filter_bits(h);
-        if ((filter_[filter_word(h)] & bits) != bits) {
+        if (!filter_.may_contain(h)) {
             return kNoRecord;
         }
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
@@ -399,19 +358,10 @@ class NameIndex {
     };
     static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
 
-    // The filter's word for a hash, for any word count and without a division: the
-    // tag (independent of the slot) times the count, high half.
-    std::size_t filter_word(std::uint64_t h) const { return (tag(h) * filter_.size()) >> 32; }
-    // Two bits of one word, from hash bits the word does not depend on.
-    static std::uint64_t filter_bits(std::uint64_t h) {
-        return std::uint64_t{1} << ((h >> 20) & 63) | std::uint64_t{1} << ((h >> 26) & 63);
-    }
-
     HugeArray<Slot> slots_;
-    // A Bloom filter in front of the slots: 8 bits a domain (1.2 MB for the real set,
-    // small enough for L2 where the slots' 16 MB are not), two bits set in one word
-    // per domain, about 5% false positives.
-    HugeArray<std::uint64_t> filter_;
+    // In front of the slots: 1.2 MB for the real set, small enough for L2 where the
+    // slots' 16 MB are not.
+    BloomFilter filter_;
     std::vector<const Node*> nodes_;
     std::size_t mask_ = 0;
 };

@@ -42,8 +42,11 @@ std::string without_values(std::string_view path) {
 UrlMatcher::UrlMatcher(std::shared_ptr<const trails::TrailSet> trails)
     : trails_(std::move(trails)) {
     urls_.reserve(trails_->urls.size());
+    filter_ = BloomFilter(trails_->urls.size());
     for (const auto& [key, record] : trails_->urls) {
-        urls_.emplace(std::string(strip_slashes(key)), record);
+        const std::string_view stripped = strip_slashes(key);
+        urls_.emplace(std::string(stripped), record);
+        filter_.add(Hash{}(stripped));
     }
 }
 
@@ -108,6 +111,9 @@ std::optional<UrlMatch> UrlMatcher::match(std::string_view host, std::string_vie
             }
             key_.assign(with_host ? std::string_view(url_).substr(0, host_size) : "");
             key_.append(candidate);
+            if (!filter_.may_contain(Hash{}(key_))) {
+                continue;
+            }
             const auto it = urls_.find(std::string_view(key_));
             if (it == urls_.end()) {
                 continue;

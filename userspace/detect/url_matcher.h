@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "detect/lookup_tables.h"
 #include "trails/trail_set.h"
 
 namespace spoor::detect {
@@ -35,12 +36,17 @@ class UrlMatcher {
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
+            // Well mixed in the high bits too, which the Bloom filter picks its word by.
+            const std::uint64_t h = std::hash<std::string_view>{}(s)*0x9e3779b97f4a7c15ull;
+            return static_cast<std::size_t>(h ^ (h >> 29));
         }
     };
     // Keys without trailing slashes: "host/" (a host's root page) is "host", met by
     // the candidate that is the host alone, and "/dir/" meets the path "/dir/".
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> urls_;
+    // In front of urls_: a request tries a dozen candidates, nearly all absent, and
+    // each would otherwise cost cache misses in a table of a hundred thousand keys.
+    BloomFilter filter_;
     std::shared_ptr<const trails::TrailSet> trails_;
     std::string url_;  // reused: the lower-cased "host/path" of the request
     std::string key_;  // reused: one candidate with its host
