@@ -75,32 +75,6 @@ bool is_port(std::string_view s) {
            std::all_of(s.begin() + 1, s.end(), is_digit);
 }
 
-std::uint64_t load64(const char* p) {
-    std::uint64_t v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-std::uint64_t load32(const char* p) {
-    std::uint32_t v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-// The n < 8 bytes at p as a little-endian word, zero above them, read by loads
-// that stay inside them. Copying them through a stack buffer instead makes the
-// wide load that follows wait for the bytes' stores (a failed store forward).
-std::uint64_t load_partial(const char* p, std::size_t n) {
-    if (n >= 4) {
-        return load32(p) | load32(p + n - 4) << (8 * (n - 4));
-    }
-    if (n == 0) {
-        return 0;
-    }
-    const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(p[i] & 0xff); };
-    return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
-}
-
 // One 16-byte block of a name: the bytes lower-cased, which of them may be in a
 // name ([a-z0-9_.-] after lower-casing) and which are dots, as bit masks. SSE2,
 // which every x86-64 has: normalising is a fixed cost of every lookup, and a byte
@@ -245,50 +219,18 @@ std::uint8_t rules_for(const trails::TrailRecord& record) {
     return rules;
 }
 
-std::uint64_t mix(std::uint64_t h) {
-    h *= 0x9e3779b97f4a7c15ull;
-    return h ^ (h >> 29);
-}
-
 // The hash of a domain chains its labels from the right, so that one pass over
-// a name gives the hashes of all its parents (suffix_hashes()): a label is read a
-// word at a time, its tail as one overlapping load. Each result then gets a full
-// avalanche (MurmurHash3's finaliser), because the low bits pick a slot and the
-// high bits make its tag.
-std::uint64_t chain_label(std::uint64_t h, std::string_view label) {
-    const char* p = label.data();
-    const std::size_t n = label.size();
-    h = mix(h ^ n);
-    if (n >= 8) {
-        const char* last = p + n - 8;
-        for (; p < last; p += 8) {
-            h = mix(h ^ load64(p));
-        }
-        return mix(h ^ load64(last));
-    }
-    return mix(h ^ load_partial(p, n));
-}
-
-std::uint64_t finish(std::uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
-}
-
-constexpr std::uint64_t kHashSeed = 0x2545f4914f6cdd1dull;
-
-// A domain's hash, for text that is not a normalised Name (the trails' keys, and
-// the embedded names that stop short of the end).
+// a name gives the hashes of all its parents (suffix_hashes()). This one is for
+// text that is not a normalised Name (the trails' keys, and the embedded names
+// that stop short of the end).
 std::uint64_t hash_domain(std::string_view domain) {
     std::uint64_t h = kHashSeed;
     for (std::size_t end = domain.size();;) {
         const std::size_t dot = end == 0 ? std::string_view::npos : domain.rfind('.', end - 1);
         const std::size_t begin = dot == std::string_view::npos ? 0 : dot + 1;
-        h = chain_label(h, domain.substr(begin, end - begin));
+        h = hash_chain(h, domain.substr(begin, end - begin));
         if (dot == std::string_view::npos) {
-            return finish(h);
+            return finish_hash(h);
         }
         end = dot;
     }
@@ -298,8 +240,8 @@ std::uint64_t hash_domain(std::string_view domain) {
 void suffix_hashes(const Name& name, std::uint64_t* hashes) {
     std::uint64_t h = kHashSeed;
     for (std::size_t i = name.labels; i-- > 0;) {
-        h = chain_label(h, name.label(i));
-        hashes[i] = finish(h);
+        h = hash_chain(h, name.label(i));
+        hashes[i] = finish_hash(h);
     }
 }
 

@@ -8,11 +8,78 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
+#include <string_view>
 #include <type_traits>
 
 namespace spoor::detect {
+
+inline std::uint64_t load64(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+inline std::uint64_t load32(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+// The n < 8 bytes at p as a little-endian word, zero above them, read by loads
+// that stay inside them. Copying them through a stack buffer instead makes the
+// wide load that follows wait for the bytes' stores (a failed store forward).
+inline std::uint64_t load_partial(const char* p, std::size_t n) {
+    if (n >= 4) {
+        return load32(p) | load32(p + n - 4) << (8 * (n - 4));
+    }
+    if (n == 0) {
+        return 0;
+    }
+    const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(p[i] & 0xff); };
+    return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
+}
+
+inline std::uint64_t mix(std::uint64_t h) {
+    h *= 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+// Adds `bytes` to the running hash `h`: a word at a time, the tail as one
+// overlapping load, so short strings (names, labels, URL paths) cost a few
+// multiplications. Not keyed: only for tables whose keys are trusted (trails);
+// finish_hash() before using the result.
+inline std::uint64_t hash_chain(std::uint64_t h, std::string_view bytes) {
+    const char* p = bytes.data();
+    const std::size_t n = bytes.size();
+    h = mix(h ^ n);
+    if (n >= 8) {
+        const char* last = p + n - 8;
+        for (; p < last; p += 8) {
+            h = mix(h ^ load64(p));
+        }
+        return mix(h ^ load64(last));
+    }
+    return mix(h ^ load_partial(p, n));
+}
+
+// A full avalanche (MurmurHash3's finaliser): tables pick slots by the low bits,
+// tags and Bloom filter words by the high ones.
+inline std::uint64_t finish_hash(std::uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+inline constexpr std::uint64_t kHashSeed = 0x2545f4914f6cdd1dull;
+
+inline std::uint64_t hash_string(std::string_view s) {
+    return finish_hash(hash_chain(kHashSeed, s));
+}
 
 // A fixed array for the tables probed at random (the trail index, the negative
 // cache). From a megabyte up it asks for transparent huge pages: a probe then
