@@ -92,7 +92,9 @@ proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
         return status;
     }
     ++stats_.requests;
-    const std::string address = packet.dst.to_string();
+    // Without a Host, the server's address as a Host header would write it ("[v6]").
+    const std::string address =
+        packet.dst.is_v4() ? packet.dst.to_string() : "[" + packet.dst.to_string() + "]";
     const Destination where = destination(request_, address);
     const bool post = request_.method == "POST";
 

@@ -555,6 +555,27 @@ void Loader::load_plain(std::string_view content, const std::string& name,
     });
 }
 
+// abuse.ch SSLBL's certificate list ("# Listingdate,SHA1,Listingreason"): a row is
+// "2024-06-18 07:22:48,<sha1>,AsyncRAT C&C". Its reason becomes the info, as
+// Maltrail's lists name a family: "asyncrat c&c (malware)".
+bool is_sslbl_row(const std::vector<std::string>& fields, int count) {
+    if (count != 3 || fields[0].size() != 19 || fields[1].size() != 40 || !is_hex(fields[1])) {
+        return false;
+    }
+    const std::string_view when = fields[0];
+    for (std::size_t i = 0; i < when.size(); ++i) {
+        const char c = when[i];
+        const bool ok = i == 4 || i == 7     ? c == '-'
+                        : i == 10            ? c == ' '
+                        : i == 13 || i == 16 ? c == ':'
+                                             : is_digit(c);
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void Loader::load_csv(std::string_view content, const std::string& name) {
     ++report_.files;
     std::size_t line_no = 0;
@@ -575,6 +596,16 @@ void Loader::load_csv(std::string_view content, const std::string& name) {
         }
         if (count < 0) {
             malformed(name, line_no, line, "unterminated quote");
+            return;
+        }
+        if (is_sslbl_row(fields_, count)) {
+            assign_lower(record.info, fields_[2].empty() ? "malicious certificate" : fields_[2]);
+            record.info += " (malware)";
+            record.reference = "(sslbl.abuse.ch)";
+            std::string sha1;
+            assign_lower(sha1, fields_[1]);
+            set_.add(IndicatorKind::CertSha1, sha1, record, SourceRank::Feed);
+            ++report_.lines;
             return;
         }
         if (count < 2) {

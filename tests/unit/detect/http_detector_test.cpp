@@ -180,3 +180,16 @@ TEST_CASE("follow-up segments of flows without a pending head are ignored; bound
     }
     CHECK(f.http.stats().flows_evicted == 10);
 }
+
+TEST_CASE("IPv6: a request over IPv6 alerts; without a Host the address is the host") {
+    Fixture f;
+    FrameSpec spec = tcp("fd00::1", 41000, "fd00::80", 80, 0x18);
+    spec.payload = http_request("GET", "www.evil.example", "/x", "curl/7.88.1");
+    f.see(spec);
+    spec.payload = bytes("GET /gate.php HTTP/1.0\r\n\r\n");
+    spec.sport = 41001;
+    f.see(spec);
+    CHECK(trails_of(f.alerts) ==
+          std::vector<std::string>{"DNS (www).evil.example", "URL ([fd00::80])/gate.php"});
+    CHECK(f.alerts[1].http->hostname == "[fd00::80]");
+}

@@ -197,3 +197,17 @@ TEST_CASE("a QUIC client Initial is decrypted and its SNI matched") {
     CHECK(f.tls.stats().quic_initials == 2);
     CHECK(f.tls.stats().quic_undecrypted == 1);
 }
+
+TEST_CASE("IPv6: a ClientHello and a QUIC Initial over IPv6 alert like over IPv4") {
+    Fixture f;
+    FrameSpec hello = tcp("fd00::1", 42000, "fd00::443", 443, 0x18);
+    hello.payload = tls_client_hello("v6.evil.example");
+    f.see(hello);
+    f.see(udp("fd00::1", 50000, "fd00::443", 443,
+              quic_client_hello({9, 9, 9, 9}, tls_client_hello("q6.evil.example"))));
+    REQUIRE(f.alerts.size() == 2);
+    CHECK(f.alerts[0].trail == "(v6).evil.example");
+    CHECK(f.alerts[0].src == ip("fd00::1"));
+    CHECK(f.alerts[1].trail == "(q6).evil.example");
+    CHECK(f.alerts[1].dst == ip("fd00::443"));
+}

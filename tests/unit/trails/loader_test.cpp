@@ -195,6 +195,29 @@ TEST_CASE("trails.csv: quoting, header, reference ranks and the type column") {
     CHECK(has_malformed(report, name, 13, "161.35.41.9:53:53,x,feed.org"));
 }
 
+TEST_CASE("an SSLBL-style certificate list gives certificate trails named by their reason") {
+    TempDir dir;
+    const auto csv = dir.write("sslblacklist.csv",
+                               "# abuse.ch SSLBL SSL Certificate Blacklist (SHA1 Fingerprints)\n"
+                               "# Listingdate,SHA1,Listingreason\n"
+                               "2024-06-18 07:22:48,7D3BB4D6D0A7F1B0C4F9E1CBF2A1D9E6C0A5AD11,"
+                               "AsyncRAT C&C\n"
+                               "2024-06-17 10:01:02,a9993e364706816aba3e25717850c26c9cd0d89d,"
+                               "Dridex malware distribution\n"
+                               "2024-06-17 10:01:02,a9993e36470681,too short\n");
+    LoadReport report;
+    const TrailSet set = load_trails({csv}, report);
+    CHECK(report.lines == 2);
+    REQUIRE(set.cert_sha1.count("7d3bb4d6d0a7f1b0c4f9e1cbf2a1d9e6c0a5ad11") == 1);
+    const auto& record = set.record(set.cert_sha1.at("7d3bb4d6d0a7f1b0c4f9e1cbf2a1d9e6c0a5ad11"));
+    CHECK(record.info == "asyncrat c&c (malware)");
+    CHECK(record.reference == "(sslbl.abuse.ch)");
+    CHECK(set.cert_sha1.count("a9993e364706816aba3e25717850c26c9cd0d89d") == 1);
+    // A row with a short digest is not SSLBL's: read as trails.csv, it is malformed.
+    REQUIRE(report.malformed.size() == 1);
+    CHECK(has_malformed(report, csv.string(), 5, "2024-06-17 10:01:02,a9993e36470681,too short"));
+}
+
 TEST_CASE("trails.csv ranks: (custom) beats (static) beats a feed") {
     TempDir dir;
     const auto feed = dir.write("a/feed.csv", "evil.com,feed info,abuse.ch\n");
