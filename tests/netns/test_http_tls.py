@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End to end: curl against an HTTP server and openssl s_server in the other
 namespace, spoor on the server's interface: Host, URL and user-agent trails on
-a request; an SNI trail from TLS 1.3, also when the ClientHello spans two
+a request, with the response's status; an SNI trail from TLS 1.3, also when the ClientHello spans two
 segments; a certificate SHA-1 trail from a TLS 1.2 server; clean traffic silent."""
 import hashlib
 import subprocess
@@ -99,6 +99,10 @@ class HttpTls(unittest.TestCase):
         self.assertEqual(url["http"]["http_method"], "GET")
         self.assertEqual(url["http"]["http_user_agent"], "LabBot/1.0 (lab)")
         self.assertEqual(url["alert"]["metadata"]["matched_field"], ["http.url"])
+        # Request alerts waited for their response: its status came with them.
+        self.assertEqual(url["http"]["status"], 200)
+        proxied = [a for a in by_type["URL"] if a["http"]["hostname"] == "files.lab-web.example"]
+        self.assertEqual(proxied[0]["http"]["status"], 404)
 
         sni = [a for a in by_type["SNI"] if a["tls"]["sni"] == "tls-evil.example"][0]
         self.assertEqual(sni["app_proto"], "tls")

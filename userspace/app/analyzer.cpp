@@ -66,7 +66,6 @@ void Analyzer::process_record(std::span<const std::uint8_t> bytes) {
     const auto timestamp = static_cast<std::uint64_t>(
         static_cast<std::int64_t>(header.timestamp_ns) + config_.clock_offset_ns);
     const auto iface = config_.iface_name(header.ifindex);
-    alerts_.clear();
     if (header.reasons & SPOOR_REASON_HIT) {
         detect::add_trail_hit_alerts(header, packet, *trails_, timestamp, iface, alerts_);
     }
@@ -86,11 +85,29 @@ void Analyzer::process_record(std::span<const std::uint8_t> bytes) {
     if (packet.ip_proto == IPPROTO_UDP && (header.reasons & SPOOR_REASON_QUIC)) {
         tls_.inspect_quic(packet, timestamp, iface, alerts_);
     }
+    http_.expire(timestamp, alerts_);
     publish_stats();
+    publish_alerts();
+}
+
+void Analyzer::tick(std::uint64_t record_clock_ns) {
+    http_.expire(static_cast<std::uint64_t>(static_cast<std::int64_t>(record_clock_ns) +
+                                            config_.clock_offset_ns),
+                 alerts_);
+    publish_alerts();
+}
+
+void Analyzer::finish() {
+    http_.flush(alerts_);
+    publish_alerts();
+}
+
+void Analyzer::publish_alerts() {
     for (const auto& alert : alerts_) {
         fanout_.publish(alert.timestamp_ns, output::format_eve(alert, config_.host));
         stats_.alerts.fetch_add(1, std::memory_order_relaxed);
     }
+    alerts_.clear();
 }
 
 void Analyzer::publish_stats() {

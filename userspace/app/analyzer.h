@@ -60,11 +60,17 @@ class Analyzer {
 
     void process(const capture::RecordBatch& batch);
     void process_record(std::span<const std::uint8_t> bytes);
+    // The clock of a quiet link: `record_clock_ns` is the time records would carry now
+    // (live: CLOCK_MONOTONIC). Alerts held for a response that did not come go out.
+    void tick(std::uint64_t record_clock_ns);
+    // End of input (replay) or of the sensor: every held alert goes out.
+    void finish();
 
     const AnalyzerStats& stats() const { return stats_; }
 
   private:
     void publish_stats();
+    void publish_alerts();  // alerts_, then cleared
 
     std::shared_ptr<const trails::TrailSet> trails_;
     output::Fanout& fanout_;

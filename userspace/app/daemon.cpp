@@ -84,6 +84,14 @@ Directions parse_direction(const std::string& text, bool mirror) {
     throw std::invalid_argument("--direction must be ingress, egress or both, not '" + d + "'");
 }
 
+// Now on the clock records carry (bpf_ktime_get_ns()).
+std::uint64_t monotonic_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ull +
+           static_cast<std::uint64_t>(now.tv_nsec);
+}
+
 std::int64_t monotonic_to_realtime_offset() {
     timespec mono{}, real{};
     clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -111,7 +119,9 @@ nlohmann::json trail_counts(const trails::TrailSet& set) {
 }
 
 // The analysis stage's thread. Finishing (also when start-up fails half-way)
-// closes its queue, lets it drain what is queued, and joins it.
+// closes its queue, lets it drain what is queued, writes the alerts still held,
+// and joins it. A quiet link ticks the analyzer's clock, so that held alerts go
+// out when their wait ends even if no record comes.
 class AnalysisThread {
   public:
     AnalysisThread(BoundedQueue<capture::RecordBatch>& queue, Analyzer& analyzer)
@@ -120,8 +130,11 @@ class AnalysisThread {
               while (!queue.closed_and_empty()) {
                   if (auto batch = queue.pop(200ms)) {
                       analyzer.process(*batch);
+                  } else {
+                      analyzer.tick(monotonic_ns());
                   }
               }
+              analyzer.finish();
           }) {}
     ~AnalysisThread() { finish(); }
     AnalysisThread(const AnalysisThread&) = delete;

@@ -180,6 +180,7 @@ int run_replay(const ReplayOptions& o) {
         }
     }
     progress.clear();
+    analyzer.finish();  // alerts still waiting for a response the captures did not hold
     fanout.close();
 
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();

@@ -29,13 +29,15 @@ struct DnsInfo {
     std::vector<Answer> answers;
 };
 
-// The HTTP request an alert came from, as EVE's `http` object shows it.
+// The HTTP transaction an alert came from, as EVE's `http` object shows it.
 struct HttpInfo {
     std::string hostname;
     std::string url;  // the target as sent
     std::string http_user_agent;
     std::string http_method;
-    std::string http_content_type;  // the request's, for a POST
+    // From the response, when it came within the wait (0 / empty otherwise).
+    int status = 0;
+    std::string http_content_type;
 };
 
 // The TLS (or QUIC) handshake an alert came from, as EVE's `tls` (`quic`) object shows it.

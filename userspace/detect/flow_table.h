@@ -72,6 +72,16 @@ class FlowTable {
         }
     }
 
+    // The state used least recently, or null when empty; then forgetting it.
+    State* oldest() { return order_.empty() ? nullptr : &order_.back().second; }
+    void pop_oldest() {
+        if (!order_.empty()) {
+            index_.erase(order_.back().first);
+            order_.pop_back();
+        }
+    }
+
+    bool full() const { return index_.size() >= capacity_; }
     std::size_t size() const { return index_.size(); }
     std::uint64_t evicted() const { return evicted_; }
 

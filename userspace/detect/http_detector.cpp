@@ -1,5 +1,6 @@
 #include "detect/http_detector.h"
 
+#include <iterator>
 #include <string>
 
 namespace spoor::detect {
@@ -80,14 +81,21 @@ proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
                                         const proto::Packet& packet, std::uint64_t timestamp_ns,
                                         std::string_view in_iface, std::vector<Alert>& out) {
     const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
-    if (text.starts_with("HTTP/")) {
-        // Responses carry nothing a trail names; heuristics on them come later.
-        return proto::HttpStatus::Ok;
-    }
-    const auto status = proto::parse_http_request(head, request_);
+    const auto status = text.starts_with("HTTP/")
+                            ? analyse_response(head, packet, out)
+                            : analyse_request(head, packet, timestamp_ns, in_iface, out);
     if (status == proto::HttpStatus::Malformed) {
         ++stats_.malformed;
     }
+    return status;
+}
+
+proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> head,
+                                                const proto::Packet& packet,
+                                                std::uint64_t timestamp_ns,
+                                                std::string_view in_iface,
+                                                std::vector<Alert>& out) {
+    const auto status = proto::parse_http_request(head, request_);
     if (status != proto::HttpStatus::Ok) {
         return status;
     }
@@ -98,14 +106,17 @@ proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
     const Destination where = destination(request_, address);
     const bool post = request_.method == "POST";
 
+    std::vector<Alert> alerts;
     const auto alert = [&](const char* type, std::string trail, std::uint32_t record_id,
                            const char* field) {
         const auto& record = trails_->record(record_id);
         Alert a = flow_alert(packet, timestamp_ns, in_iface);
         a.app_proto = "http";
-        a.http = HttpInfo{std::string(where.host), std::string(request_.target),
-                          std::string(request_.user_agent), std::string(request_.method),
-                          post ? std::string(request_.content_type) : std::string()};
+        a.http.emplace();
+        a.http->hostname.assign(where.host);
+        a.http->url.assign(request_.target);
+        a.http->http_user_agent.assign(request_.user_agent);
+        a.http->http_method.assign(request_.method);
         a.trail_type = type;
         a.trail = std::move(trail);
         a.info = record.info;
@@ -113,7 +124,7 @@ proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
         a.matched_field = field;
         a.detector = "http";
         classify(a);
-        out.push_back(std::move(a));
+        alerts.push_back(std::move(a));
     };
 
     if (const auto name = host_name(where.host); !name.empty()) {
@@ -132,7 +143,59 @@ proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
             alert("UA", it->first, it->second, "http.http_user_agent");
         }
     }
+    if (alerts.empty()) {
+        return status;
+    }
+    const auto key = FlowDirection::of(packet);
+    if (Waiting* earlier = waiting_.find(key)) {
+        // A request after one whose response never came: that one waits no longer.
+        std::move(earlier->alerts.begin(), earlier->alerts.end(), std::back_inserter(out));
+        waiting_.erase(key);
+    } else if (waiting_.full()) {
+        release_oldest(out);
+    }
+    waiting_.get(key) = Waiting{std::move(alerts), timestamp_ns};
     return status;
+}
+
+// Sequential keep-alive: the next response on a flow answers its latest request
+// (clients do not pipeline).
+proto::HttpStatus HttpDetector::analyse_response(std::span<const std::uint8_t> head,
+                                                 const proto::Packet& packet,
+                                                 std::vector<Alert>& out) {
+    const auto status = proto::parse_http_response(head, response_);
+    if (status != proto::HttpStatus::Ok) {
+        return status;
+    }
+    const FlowDirection request{packet.dst, packet.src, packet.dst_port, packet.src_port};
+    if (Waiting* waiting = waiting_.find(request)) {
+        for (Alert& alert : waiting->alerts) {
+            alert.http->status = response_.status;
+            alert.http->http_content_type.assign(response_.content_type);
+            out.push_back(std::move(alert));
+        }
+        waiting_.erase(request);
+    }
+    return status;
+}
+
+void HttpDetector::expire(std::uint64_t now_ns, std::vector<Alert>& out) {
+    while (waiting_.oldest() != nullptr &&
+           now_ns >= waiting_.oldest()->since_ns + kResponseWaitNs) {
+        release_oldest(out);
+    }
+}
+
+void HttpDetector::flush(std::vector<Alert>& out) {
+    while (waiting_.oldest() != nullptr) {
+        release_oldest(out);
+    }
+}
+
+void HttpDetector::release_oldest(std::vector<Alert>& out) {
+    auto& alerts = waiting_.oldest()->alerts;
+    std::move(alerts.begin(), alerts.end(), std::back_inserter(out));
+    waiting_.pop_oldest();
 }
 
 }  // namespace spoor::detect

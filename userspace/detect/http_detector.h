@@ -3,6 +3,11 @@
 // trails, its User-Agent against user-agent trails. A head spread over several
 // segments is collected in order from the follow-up segments the kernel sends
 // (a bounded number of flows), then analysed once it is whole.
+// A request's alerts wait for its response, so that they carry its status and
+// content type as Suricata's do: they are written when the response head comes,
+// or once kResponseWaitNs of packet time has passed without it (expire()), or
+// when the sensor stops (flush()). Nothing is lost: a full table of waiting
+// flows writes its oldest flow's alerts to make room.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +35,7 @@ struct HttpStats {
 class HttpDetector {
   public:
     static constexpr std::size_t kMaxFlows = 4096;
+    static constexpr std::uint64_t kResponseWaitNs = 2'000'000'000;
 
     HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher);
 
@@ -37,6 +43,11 @@ class HttpDetector {
     // starts a request or response, else a follow-up of a head begun earlier.
     void inspect(const proto::Packet& packet, bool starts_head, std::uint64_t timestamp_ns,
                  std::string_view in_iface, std::vector<Alert>& out);
+
+    // Appends the alerts whose wait ended before `now_ns` (packet time, as the alerts' own).
+    void expire(std::uint64_t now_ns, std::vector<Alert>& out);
+    // Appends every waiting alert.
+    void flush(std::vector<Alert>& out);
 
     HttpStats stats() const {
         HttpStats stats = stats_;
@@ -49,16 +60,29 @@ class HttpDetector {
         TcpCursor cursor;
         std::vector<std::uint8_t> bytes;
     };
+    // Alerts of a flow's latest alerting request, waiting for its response.
+    struct Waiting {
+        std::vector<Alert> alerts;
+        std::uint64_t since_ns = 0;
+    };
     // Ok or Malformed: the head is done with; Incomplete: wait for more.
     proto::HttpStatus analyse(std::span<const std::uint8_t> head, const proto::Packet& packet,
                               std::uint64_t timestamp_ns, std::string_view in_iface,
                               std::vector<Alert>& out);
+    proto::HttpStatus analyse_request(std::span<const std::uint8_t> head,
+                                      const proto::Packet& packet, std::uint64_t timestamp_ns,
+                                      std::string_view in_iface, std::vector<Alert>& out);
+    proto::HttpStatus analyse_response(std::span<const std::uint8_t> head,
+                                       const proto::Packet& packet, std::vector<Alert>& out);
+    void release_oldest(std::vector<Alert>& out);  // of the waiting flows
 
     std::shared_ptr<const trails::TrailSet> trails_;
     DomainMatcher& domains_;
     UrlMatcher urls_;
     FlowTable<PendingHead> pending_{kMaxFlows};
+    FlowTable<Waiting> waiting_{kMaxFlows};  // keyed by the request's direction
     proto::HttpRequest request_;
+    proto::HttpResponse response_;
     HttpStats stats_;
 };
 

@@ -158,7 +158,7 @@ nlohmann::ordered_json dns_object(const detect::DnsInfo& dns) {
     return d;
 }
 
-// Suricata's `http` object; fields the request did not carry are left out.
+// Suricata's `http` object; fields the transaction did not carry are left out.
 nlohmann::ordered_json http_object(const detect::HttpInfo& http) {
     nlohmann::ordered_json h;
     const auto put = [&h](const char* key, const std::string& value) {
@@ -171,6 +171,9 @@ nlohmann::ordered_json http_object(const detect::HttpInfo& http) {
     put("http_user_agent", http.http_user_agent);
     put("http_content_type", http.http_content_type);
     put("http_method", http.http_method);
+    if (http.status != 0) {
+        h["status"] = http.status;
+    }
     return h;
 }
 

@@ -41,11 +41,18 @@ struct Fixture {
     detect::HttpDetector http{set, matcher};
     std::vector<detect::Alert> alerts;
 
+    static constexpr std::uint64_t kTime = 1'780'000'000'000'000'000ull;
+
     void see(const FrameSpec& spec, bool starts_head = true) {
         const auto frame = build_frame(spec);
         proto::Packet packet;
         REQUIRE(proto::decode_frame(frame, packet) == proto::DecodeStatus::Ok);
-        http.inspect(packet, starts_head, 1'780'000'000'000'000'000ull, "eth0", alerts);
+        http.inspect(packet, starts_head, kTime, "eth0", alerts);
+    }
+    // Every alert made, also those still waiting for a response.
+    const std::vector<detect::Alert>& all() {
+        http.flush(alerts);
+        return alerts;
     }
 };
 
@@ -106,11 +113,11 @@ TEST_CASE("URL candidates: query without values, the first parameter, a POST bod
 TEST_CASE("a request alerts on its Host, its URL and its user agent, with the http object") {
     Fixture f;
     f.see(request("GET", "www.evil.example", "/gate.php?id=1", "LabBot/1.0 (x)"));
-    REQUIRE(f.alerts.size() == 3);
-    CHECK(trails_of(f.alerts) == std::vector<std::string>{"DNS (www).evil.example",
-                                                          "URL (www.evil.example)/gate.php(?id=1)",
-                                                          "UA LabBot/1.0 (x)"});
-    const auto& a = f.alerts[1];
+    REQUIRE(f.all().size() == 3);
+    CHECK(trails_of(f.all()) == std::vector<std::string>{"DNS (www).evil.example",
+                                                         "URL (www.evil.example)/gate.php(?id=1)",
+                                                         "UA LabBot/1.0 (x)"});
+    const auto& a = f.all()[1];
     CHECK(a.app_proto == "http");
     CHECK(a.detector == "http");
     CHECK(a.matched_field == "http.url");
@@ -120,8 +127,8 @@ TEST_CASE("a request alerts on its Host, its URL and its user agent, with the ht
     CHECK(a.http->url == "/gate.php?id=1");
     CHECK(a.http->http_method == "GET");
     CHECK(a.http->http_user_agent == "LabBot/1.0 (x)");
-    CHECK(f.alerts[0].matched_field == "http.hostname");
-    CHECK(f.alerts[2].matched_field == "http.http_user_agent");
+    CHECK(f.all()[0].matched_field == "http.hostname");
+    CHECK(f.all()[2].matched_field == "http.http_user_agent");
 }
 
 TEST_CASE("clean requests, look-alike user agents and responses stay silent") {
@@ -131,7 +138,7 @@ TEST_CASE("clean requests, look-alike user agents and responses stay silent") {
     FrameSpec response = tcp("10.2.0.80", 80, "10.1.0.1", 41000, 0x18);
     response.payload = http_response(200, "text/html", "<title>/gate.php</title>");
     f.see(response);
-    CHECK(f.alerts.empty());
+    CHECK(f.all().empty());
     CHECK(f.http.stats().requests == 2);
 }
 
@@ -139,8 +146,8 @@ TEST_CASE("proxy requests name the host in the target; CONNECT names host:port")
     Fixture f;
     f.see(request("GET", "proxy.lan", "http://files.example/payload/stage2.bin"));
     f.see(request("CONNECT", "cdn.evil.example:443", "cdn.evil.example:443"));
-    CHECK(trails_of(f.alerts) == std::vector<std::string>{"URL files.example/payload(/stage2.bin)",
-                                                          "DNS (cdn).evil.example"});
+    CHECK(trails_of(f.all()) == std::vector<std::string>{"URL files.example/payload(/stage2.bin)",
+                                                         "DNS (cdn).evil.example"});
 }
 
 TEST_CASE("a head spread over three segments is analysed once it is whole") {
@@ -149,12 +156,12 @@ TEST_CASE("a head spread over three segments is analysed once it is whole") {
     auto [first, rest] = split_segment(whole, 20);
     auto [second, third] = split_segment(rest, 25);
     f.see(first);
-    CHECK(f.alerts.empty());
+    CHECK(f.all().empty());
     f.see(second, false);
     f.see(second, false);  // a retransmission adds nothing
-    CHECK(f.alerts.empty());
+    CHECK(f.all().empty());
     f.see(third, false);
-    CHECK(trails_of(f.alerts) ==
+    CHECK(trails_of(f.all()) ==
           std::vector<std::string>{"DNS (www).evil.example", "URL (www.evil.example)/gate.php"});
 }
 
@@ -166,14 +173,14 @@ TEST_CASE("a head with a missing segment is dropped and counted") {
     f.see(first);
     f.see(third, false);  // `second` never arrived
     f.see(second, false);
-    CHECK(f.alerts.empty());
+    CHECK(f.all().empty());
     CHECK(f.http.stats().heads_lost == 1);
 }
 
 TEST_CASE("follow-up segments of flows without a pending head are ignored; bounds hold") {
     Fixture f;
     f.see(tcp("10.1.0.1", 41000, "10.2.0.80", 80, 0x18, "more body bytes"), false);
-    CHECK(f.alerts.empty());
+    CHECK(f.all().empty());
     // Unfinished heads from more flows than the table holds: the oldest are forgotten.
     for (std::uint16_t port = 1; port <= detect::HttpDetector::kMaxFlows + 10; ++port) {
         f.see(tcp("10.1.0.1", port, "10.2.0.80", 80, 0x18, "GET /gate.php HTTP/1.1\r\nHo"));
@@ -189,7 +196,58 @@ TEST_CASE("IPv6: a request over IPv6 alerts; without a Host the address is the h
     spec.payload = bytes("GET /gate.php HTTP/1.0\r\n\r\n");
     spec.sport = 41001;
     f.see(spec);
-    CHECK(trails_of(f.alerts) ==
+    CHECK(trails_of(f.all()) ==
           std::vector<std::string>{"DNS (www).evil.example", "URL ([fd00::80])/gate.php"});
-    CHECK(f.alerts[1].http->hostname == "[fd00::80]");
+    CHECK(f.all()[1].http->hostname == "[fd00::80]");
+}
+
+TEST_CASE("a request's alerts wait for its response and carry its status and content type") {
+    Fixture f;
+    f.see(request("GET", "www.evil.example", "/gate.php"));
+    CHECK(f.alerts.empty());  // waiting
+    FrameSpec response = tcp("10.2.0.80", 80, "10.1.0.1", 41000, 0x18);
+    response.payload = http_response(404, "text/html; charset=utf-8", "<title>gone</title>");
+    f.see(response);
+    REQUIRE(f.alerts.size() == 2);
+    for (const auto& a : f.alerts) {
+        CHECK(a.http->status == 404);
+        CHECK(a.http->http_content_type == "text/html; charset=utf-8");
+        CHECK(a.src == ip("10.1.0.1"));  // still the request's direction
+    }
+    // A response on another flow completes nothing.
+    f.alerts.clear();
+    f.see(request("GET", "www.evil.example", "/"));
+    response.dport = 41001;
+    f.see(response);
+    CHECK(f.alerts.empty());
+}
+
+TEST_CASE("without a response, alerts go out when the wait ends, or at the end") {
+    Fixture f;
+    f.see(request("GET", "www.evil.example", "/"));
+    f.http.expire(Fixture::kTime + detect::HttpDetector::kResponseWaitNs - 1, f.alerts);
+    CHECK(f.alerts.empty());
+    f.http.expire(Fixture::kTime + detect::HttpDetector::kResponseWaitNs, f.alerts);
+    REQUIRE(f.alerts.size() == 1);
+    CHECK(f.alerts[0].http->status == 0);
+    // Another request on the same flow releases the first one's alerts at once.
+    f.alerts.clear();
+    f.see(request("GET", "www.evil.example", "/"));
+    f.see(request("GET", "www.evil.example", "/gate.php"));
+    CHECK(f.alerts.size() == 1);
+    f.http.flush(f.alerts);
+    CHECK(f.alerts.size() == 3);
+}
+
+TEST_CASE("a full table of waiting flows writes its oldest flow's alerts: nothing is lost") {
+    Fixture f;
+    for (std::uint16_t port = 1; port <= detect::HttpDetector::kMaxFlows + 3; ++port) {
+        FrameSpec spec = request("GET", "www.evil.example", "/");
+        spec.sport = port;
+        f.see(spec);
+    }
+    CHECK(f.alerts.size() == 3);
+    CHECK(f.alerts[0].src_port == 1);
+    f.http.flush(f.alerts);
+    CHECK(f.alerts.size() == detect::HttpDetector::kMaxFlows + 3);
 }

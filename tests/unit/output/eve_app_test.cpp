@@ -64,13 +64,13 @@ TEST_CASE("alerts without DNS have no dns object") {
     CHECK_FALSE(nlohmann::json::parse(spoor::output::format_eve(a, "s")).contains("dns"));
 }
 
-TEST_CASE("an HTTP alert carries the http object, without the fields the request lacked") {
+TEST_CASE("an HTTP alert carries the http object, without the fields the transaction lacked") {
     Alert a = dns_alert({});
     a.dns.reset();
     a.app_proto = "http";
     a.dst_port = 80;
     a.ip_proto = 6;
-    a.http = HttpInfo{"www.evil.example", "/gate.php?id=7", "LabBot/1.0", "GET", ""};
+    a.http = HttpInfo{"www.evil.example", "/gate.php?id=7", "LabBot/1.0", "GET", 0, ""};
     const auto line = spoor::output::format_eve(a, "s");
     const auto j = nlohmann::json::parse(line);
     CHECK(j["app_proto"] == "http");
@@ -78,6 +78,12 @@ TEST_CASE("an HTTP alert carries the http object, without the fields the request
                                              R"("url":"/gate.php?id=7","http_user_agent":)"
                                              R"("LabBot/1.0","http_method":"GET"})"));
     CHECK(line.find("\"host\":\"s\",\"http\":{") != std::string::npos);
+    // With its response: status and content type.
+    a.http->status = 200;
+    a.http->http_content_type = "application/x-msdownload";
+    const auto with = nlohmann::json::parse(spoor::output::format_eve(a, "s"));
+    CHECK(with["http"]["status"] == 200);
+    CHECK(with["http"]["http_content_type"] == "application/x-msdownload");
 }
 
 TEST_CASE("TLS and QUIC alerts carry the tls or the quic object") {
