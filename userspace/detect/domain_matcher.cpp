@@ -522,7 +522,17 @@ class RegexDomains {
         std::size_t begin = 0;
         std::uint32_t record = kNoRecord;
     };
-    Match search(std::string_view name) const {
+    // Hyperscan's scratch space is per thread: each matcher has its own (scratch()).
+    using Scratch = std::unique_ptr<hs_scratch_t, ScratchFree>;
+    Scratch scratch() const {
+        hs_scratch_t* copy = nullptr;
+        if (prototype_ && hs_clone_scratch(prototype_.get(), &copy) != HS_SUCCESS) {
+            throw std::runtime_error("regex domain trails: cannot allocate Hyperscan scratch");
+        }
+        return Scratch(copy);
+    }
+
+    Match search(std::string_view name, hs_scratch_t* scratch) const {
         Match best;
         if (!filter_ || !prefilter_.may_match(name)) {
             return best;
@@ -531,8 +541,7 @@ class RegexDomains {
         const auto size = static_cast<unsigned int>(name.size());
         const auto stop = [](unsigned int, unsigned long long, unsigned long long, unsigned int,
                              void*) -> int { return 1; };
-        if (hs_scan(filter_.get(), data, size, 0, scratch_.get(), stop, nullptr) !=
-            HS_SCAN_TERMINATED) {
+        if (hs_scan(filter_.get(), data, size, 0, scratch, stop, nullptr) != HS_SCAN_TERMINATED) {
             return best;
         }
         struct Leftmost {
@@ -548,7 +557,7 @@ class RegexDomains {
             }
             return 0;
         };
-        if (hs_scan(locate_.get(), data, size, 0, scratch_.get(), keep, &leftmost) != HS_SUCCESS ||
+        if (hs_scan(locate_.get(), data, size, 0, scratch, keep, &leftmost) != HS_SUCCESS ||
             leftmost.from == std::numeric_limits<unsigned long long>::max()) {
             return best;  // the databases disagree: Hyperscan's start tracking gave up
         }
@@ -621,14 +630,14 @@ class RegexDomains {
                 hs_free_scratch(scratch);
                 throw std::runtime_error("regex domain trails: cannot allocate Hyperscan scratch");
             }
-            scratch_.reset(scratch);
+            prototype_.reset(scratch);
         }
     }
 
     LiteralPrefilter prefilter_;  // of the patterns Hyperscan took
     Database filter_;
     Database locate_;
-    std::unique_ptr<hs_scratch_t, ScratchFree> scratch_;
+    Scratch prototype_;                   // sized for both databases; matchers clone it
     std::vector<std::uint32_t> records_;  // by Hyperscan id
 };
 
@@ -668,14 +677,16 @@ std::shared_ptr<const trails::TrailSet> require(std::shared_ptr<const trails::Tr
 
 }  // namespace
 
-struct DomainMatcher::Impl {
-    Impl(std::shared_ptr<const trails::TrailSet> trails_in,
-         std::shared_ptr<const trails::Whitelist> whitelist_in, const DomainMatcherConfig& config)
+// What every matcher of one trail set shares, read-only: the index, the regex
+// databases, the rules and the internal suffixes.
+struct DomainTables {
+    DomainTables(std::shared_ptr<const trails::TrailSet> trails_in,
+                 std::shared_ptr<const trails::Whitelist> whitelist_in,
+                 const DomainMatcherConfig& config)
         : trails(std::move(trails_in)),
           whitelist(std::move(whitelist_in)),
           index(trails->domains),
-          regex(trails->regex_domains),
-          cache(config.negative_cache_entries) {
+          regex(trails->regex_domains) {
         for (const auto& record : trails->records()) {
             rules.push_back(rules_for(record));
         }
@@ -776,10 +787,10 @@ struct DomainMatcher::Impl {
         return {};
     }
 
-    Hit find(const Name& name, const std::uint64_t* hashes) const {
+    Hit find(const Name& name, const std::uint64_t* hashes, hs_scratch_t* scratch) const {
         // The regex scan comes last in precedence but runs first: it is work for
         // the CPU while the index slots prefetched by match() are on their way.
-        const auto match = regex.search(name.view());
+        const auto match = regex.search(name.view(), scratch);
         if (Hit hit = walk(name, 0, 1, name.size, hashes); hit.record != kNoRecord) {
             return hit;
         }
@@ -795,12 +806,26 @@ struct DomainMatcher::Impl {
         return {};
     }
 
+    std::shared_ptr<const trails::TrailSet> trails;
+    std::shared_ptr<const trails::Whitelist> whitelist;
+    NameIndex index;
+    RegexDomains regex;
+    std::vector<std::uint8_t> rules;  // RecordRule bits by record id
+    std::vector<std::string> internal;
+    std::vector<std::uint32_t> internal_keys;  // last_label_key() of each
+};
+
+// One matcher's own: the negative cache and the Hyperscan scratch.
+struct DomainMatcher::Impl {
+    Impl(std::shared_ptr<const DomainTables> tables_in, std::size_t cache_entries)
+        : tables(std::move(tables_in)), cache(cache_entries), scratch(tables->regex.scratch()) {}
+
     std::optional<DomainMatch> lookup(const Name& name, DomainMatcherStats& stats) {
         ++stats.lookups;
         // The cache's buckets are on their way while the internal suffixes are checked.
         const NegativeCache::Key cached = cache.key(name.view());
         cache.prefetch(cached);
-        if (is_internal(name)) {
+        if (tables->is_internal(name)) {
             return std::nullopt;
         }
         std::array<std::uint64_t, kMaxLabels> hashes;
@@ -810,10 +835,11 @@ struct DomainMatcher::Impl {
         }
         suffix_hashes(name, hashes.data());
         for (std::size_t i = 0; i < name.labels; ++i) {
-            index.prefetch(hashes[i]);
+            tables->index.prefetch(hashes[i]);
         }
-        Hit hit = find(name, hashes.data());
-        if (hit.record != kNoRecord && whitelist && whitelist->has_name(name.view())) {
+        Hit hit = tables->find(name, hashes.data(), scratch.get());
+        if (hit.record != kNoRecord && tables->whitelist &&
+            tables->whitelist->has_name(name.view())) {
             ++stats.whitelisted;
             hit.record = kNoRecord;
         }
@@ -825,20 +851,20 @@ struct DomainMatcher::Impl {
         return DomainMatch{trail_text(name, hit), hit.record};
     }
 
-    std::shared_ptr<const trails::TrailSet> trails;
-    std::shared_ptr<const trails::Whitelist> whitelist;
-    NameIndex index;
-    RegexDomains regex;
+    std::shared_ptr<const DomainTables> tables;
     NegativeCache cache;
-    std::vector<std::uint8_t> rules;  // RecordRule bits by record id
-    std::vector<std::string> internal;
-    std::vector<std::uint32_t> internal_keys;  // last_label_key() of each
+    RegexDomains::Scratch scratch;
 };
 
 DomainMatcher::DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
                              std::shared_ptr<const trails::Whitelist> whitelist,
                              DomainMatcherConfig config)
-    : impl_(std::make_unique<Impl>(require(std::move(trails)), std::move(whitelist), config)) {}
+    : impl_(std::make_unique<Impl>(std::make_shared<const DomainTables>(
+                                       require(std::move(trails)), std::move(whitelist), config),
+                                   config.negative_cache_entries)) {}
+
+DomainMatcher::DomainMatcher(const DomainMatcher& tables_of, std::size_t negative_cache_entries)
+    : impl_(std::make_unique<Impl>(tables_of.impl_->tables, negative_cache_entries)) {}
 
 DomainMatcher::~DomainMatcher() = default;
 

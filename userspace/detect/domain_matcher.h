@@ -43,8 +43,10 @@ class DomainMatcher {
     // Hyperscan fails for the set as a whole.
     DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
                   std::shared_ptr<const trails::Whitelist> whitelist, DomainMatcherConfig config);
+    // A matcher for another thread: the same tables (shared, read-only), a cache of its own.
+    DomainMatcher(const DomainMatcher& tables_of, std::size_t negative_cache_entries);
     ~DomainMatcher();
-    DomainMatcher(const DomainMatcher&) = delete;
+    DomainMatcher(const DomainMatcher&) = delete;  // share with the constructor above
     DomainMatcher& operator=(const DomainMatcher&) = delete;
 
     // Normalises `name` (lower-case, trailing dot and ":port" stripped, validated) and applies

@@ -505,3 +505,22 @@ TEST_CASE("real data: static trails and Maltrail's whitelist") {
     CHECK(info("google.com") == "-");
     CHECK(matcher.stats().whitelisted == 3);
 }
+
+TEST_CASE("a matcher for another thread shares the tables and keeps a cache of its own") {
+    Fixture match({domain("evil.example"), regex("[a-z]+\\.dga\\.example", "dga (malware)")});
+    DomainMatcher other(match.matcher(), 1024);
+    for (const std::string name : {"a.evil.example", "qwerty.dga.example", "clean.example"}) {
+        CAPTURE(name);
+        const auto mine = match.matcher().match(name);
+        const auto theirs = other.match(name);
+        REQUIRE(mine.has_value() == theirs.has_value());
+        if (mine) {
+            CHECK(mine->trail == theirs->trail);
+            CHECK(mine->record_id == theirs->record_id);
+        }
+    }
+    // Each remembers only its own lookups.
+    CHECK(other.match("clean.example") == std::nullopt);
+    CHECK(other.stats().cache_hits == 1);
+    CHECK(match.matcher().stats().cache_hits == 0);
+}
