@@ -3,12 +3,16 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
 
-#include "detect/trail_hits.h"
 #include "output/eve.h"
 #include "proto/packet.h"
-#include "spoor/abi.h"
 
 namespace spoor::app {
 namespace {
@@ -19,112 +23,247 @@ std::string host_name() {
     return buf;
 }
 
+// The same for both directions of a flow, so that one worker holds its state.
+std::size_t flow_hash(const proto::Packet& packet) {
+    const IpAddressHash hash;
+    std::uint64_t h = hash(packet.src) ^ hash(packet.dst) ^
+                      (static_cast<std::uint64_t>(packet.src_port ^ packet.dst_port) << 17);
+    h *= 0x9e3779b97f4a7c15ull;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+}
+
+// A deterministic order for alerts released by time, whichever worker held them.
+bool released_before(const detect::Alert& a, const detect::Alert& b) {
+    return std::tie(a.timestamp_ns, a.src, a.dst, a.src_port, a.dst_port, a.trail) <
+           std::tie(b.timestamp_ns, b.src, b.dst, b.src_port, b.dst_port, b.trail);
+}
+
 }  // namespace
+
+// Threads for workers 1..N-1 (worker 0 runs on the analysis thread itself): each
+// waits for a round, runs the round's job for its worker, and reports it done.
+class Analyzer::Workers {
+  public:
+    explicit Workers(std::size_t count) {
+        for (std::size_t i = 1; i < count; ++i) {
+            threads_.emplace_back([this, i] { serve(i); });
+        }
+    }
+    ~Workers() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        start_.notify_all();
+        for (auto& t : threads_) {
+            t.join();
+        }
+    }
+
+    void run(const std::function<void(std::size_t)>& job) {
+        {
+            std::lock_guard lock(mutex_);
+            job_ = &job;
+            pending_ = threads_.size();
+            ++round_;
+        }
+        start_.notify_all();
+        job(0);
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [this] { return pending_ == 0; });
+        job_ = nullptr;
+    }
+
+  private:
+    void serve(std::size_t worker) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            const std::function<void(std::size_t)>* job = nullptr;
+            {
+                std::unique_lock lock(mutex_);
+                start_.wait(lock, [&] { return stopping_ || round_ != seen; });
+                if (stopping_) {
+                    return;
+                }
+                seen = round_;
+                job = job_;
+            }
+            (*job)(worker);
+            {
+                std::lock_guard lock(mutex_);
+                --pending_;
+            }
+            done_.notify_one();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable start_;
+    std::condition_variable done_;
+    const std::function<void(std::size_t)>* job_ = nullptr;
+    std::size_t pending_ = 0;
+    std::uint64_t round_ = 0;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
 
 Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
                    AnalyzerConfig config)
-    : trails_(std::move(trails)),
-      fanout_(fanout),
-      config_(std::move(config)),
-      matcher_(trails_, config_.whitelist, config_.domains),
-      dns_(trails_, matcher_),
-      http_(trails_, matcher_),
-      tls_(trails_, matcher_) {
+    : trails_(std::move(trails)), fanout_(fanout), config_(std::move(config)) {
+    if (config_.threads < 1 || config_.threads > 64) {
+        throw std::invalid_argument("--threads must be 1 to 64, not " +
+                                    std::to_string(config_.threads));
+    }
     if (config_.host.empty()) {
         config_.host = host_name();
     }
+    // The first worker's matcher builds the name tables; the others share them.
+    auto first =
+        std::make_unique<detect::DomainMatcher>(trails_, config_.whitelist, config_.domains);
+    for (unsigned i = 0; i < config_.threads; ++i) {
+        auto matcher = i == 0
+                           ? std::move(first)
+                           : std::make_unique<detect::DomainMatcher>(
+                                 analyses_[0]->matcher(), config_.domains.negative_cache_entries);
+        analyses_.push_back(
+            std::make_unique<FlowAnalysis>(trails_, std::move(matcher), config_.iface_name));
+    }
+    shares_.resize(config_.threads);
+    outputs_.resize(config_.threads);
+    if (config_.threads > 1) {
+        workers_ = std::make_unique<Workers>(config_.threads);
+    }
 }
 
+Analyzer::~Analyzer() = default;
+
 void Analyzer::process(const capture::RecordBatch& batch) {
-    batch.for_each([this](std::span<const std::uint8_t> bytes) { process_record(bytes); });
+    for (auto& share : shares_) {
+        share.clear();
+    }
+    std::uint32_t index = 0;
+    batch.for_each([&](std::span<const std::uint8_t> bytes) { share_out(index++, bytes); });
+    // The batch's time: its latest record's.
+    std::uint64_t batch_end = 0;
+    for (const auto& share : shares_) {
+        for (const auto& record : share) {
+            batch_end = std::max(batch_end, record.timestamp_ns);
+        }
+    }
+    run_workers([&](std::size_t w) { analyses_[w]->analyse(shares_[w], batch_end, outputs_[w]); });
+    publish_outputs();
 }
 
 void Analyzer::process_record(std::span<const std::uint8_t> bytes) {
+    capture::RecordBatch batch;
+    batch.append(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+    process(batch);
+}
+
+void Analyzer::share_out(std::uint32_t index, std::span<const std::uint8_t> bytes) {
     stats_.records.fetch_add(1, std::memory_order_relaxed);
-    spoor_record header;
-    if (bytes.size() < sizeof(header)) {
+    DecodedRecord record;
+    record.index = index;
+    if (bytes.size() < sizeof(record.header)) {
         stats_.bad_records.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    std::memcpy(&header, bytes.data(), sizeof(header));
-    const auto frame = bytes.subspan(sizeof(header));
-    if (header.snap_len > frame.size()) {
+    std::memcpy(&record.header, bytes.data(), sizeof(record.header));
+    const auto frame = bytes.subspan(sizeof(record.header));
+    if (record.header.snap_len > frame.size()) {
         stats_.bad_records.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    constexpr std::uint32_t kAnalysed = SPOOR_REASON_HIT | SPOOR_REASON_DNS | SPOOR_REASON_HTTP |
-                                        SPOOR_REASON_TLS | SPOOR_REASON_QUIC |
-                                        SPOOR_REASON_FOLLOWUP;
-    if (!(header.reasons & kAnalysed)) {
-        return;  // a bare flow start: the heuristics of a later stage count those
-    }
-    proto::Packet packet;
-    if (proto::decode_frame(frame.first(header.snap_len), packet) != proto::DecodeStatus::Ok) {
+    if (proto::decode_frame(frame.first(record.header.snap_len), record.packet) !=
+        proto::DecodeStatus::Ok) {
         stats_.undecodable.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    const auto timestamp = static_cast<std::uint64_t>(
-        static_cast<std::int64_t>(header.timestamp_ns) + config_.clock_offset_ns);
-    const auto iface = config_.iface_name(header.ifindex);
-    if (header.reasons & SPOOR_REASON_HIT) {
-        detect::add_trail_hit_alerts(header, packet, *trails_, timestamp, iface, alerts_);
+    record.timestamp_ns = static_cast<std::uint64_t>(
+        static_cast<std::int64_t>(record.header.timestamp_ns) + config_.clock_offset_ns);
+    const std::size_t worker = shares_.size() == 1 ? 0 : flow_hash(record.packet) % shares_.size();
+    shares_[worker].push_back(record);
+}
+
+void Analyzer::run_workers(const std::function<void(std::size_t)>& job) {
+    for (auto& output : outputs_) {
+        output.clear();
     }
-    if (header.reasons & SPOOR_REASON_DNS) {
-        dns_.inspect(packet, timestamp, iface, alerts_);
+    if (workers_) {
+        workers_->run(job);
+    } else {
+        job(0);
     }
-    // A follow-up segment continues whichever head or handshake its flow began:
-    // each detector takes those it holds state for.
-    const bool tcp = packet.ip_proto == IPPROTO_TCP;
-    if (tcp && (header.reasons & (SPOOR_REASON_HTTP | SPOOR_REASON_FOLLOWUP))) {
-        http_.inspect(packet, (header.reasons & SPOOR_REASON_HTTP) != 0, timestamp, iface, alerts_);
-    }
-    if (tcp && (header.reasons & (SPOOR_REASON_TLS | SPOOR_REASON_FOLLOWUP))) {
-        tls_.inspect_tcp(packet, (header.reasons & SPOOR_REASON_TLS) != 0, timestamp, iface,
-                         alerts_);
-    }
-    if (packet.ip_proto == IPPROTO_UDP && (header.reasons & SPOOR_REASON_QUIC)) {
-        tls_.inspect_quic(packet, timestamp, iface, alerts_);
-    }
-    http_.expire(timestamp, alerts_);
-    publish_stats();
-    publish_alerts();
 }
 
 void Analyzer::tick(std::uint64_t record_clock_ns) {
-    http_.expire(static_cast<std::uint64_t>(static_cast<std::int64_t>(record_clock_ns) +
-                                            config_.clock_offset_ns),
-                 alerts_);
-    publish_alerts();
+    const auto now = static_cast<std::uint64_t>(static_cast<std::int64_t>(record_clock_ns) +
+                                                config_.clock_offset_ns);
+    run_workers([&](std::size_t w) { analyses_[w]->expire(now, outputs_[w]); });
+    publish_outputs();
 }
 
 void Analyzer::finish() {
-    http_.flush(alerts_);
-    publish_alerts();
+    run_workers([&](std::size_t w) { analyses_[w]->flush(outputs_[w]); });
+    publish_outputs();
 }
 
-void Analyzer::publish_alerts() {
+void Analyzer::publish_outputs() {
+    alerts_.clear();
+    // Each worker's findings are in record order; a record's are all one worker's.
+    std::vector<WorkerOutput::Tagged*> tagged;
+    std::vector<detect::Alert*> released;
+    for (auto& output : outputs_) {
+        for (auto& t : output.alerts) {
+            tagged.push_back(&t);
+        }
+        for (auto& a : output.released) {
+            released.push_back(&a);
+        }
+    }
+    std::stable_sort(tagged.begin(), tagged.end(),
+                     [](const auto* a, const auto* b) { return a->index < b->index; });
+    std::sort(released.begin(), released.end(),
+              [](const auto* a, const auto* b) { return released_before(*a, *b); });
+    for (auto* t : tagged) {
+        alerts_.push_back(std::move(t->alert));
+    }
+    for (auto* a : released) {
+        alerts_.push_back(std::move(*a));
+    }
     for (const auto& alert : alerts_) {
         fanout_.publish(alert.timestamp_ns, output::format_eve(alert, config_.host));
         stats_.alerts.fetch_add(1, std::memory_order_relaxed);
     }
-    alerts_.clear();
+    publish_stats();
 }
 
 void Analyzer::publish_stats() {
+    WorkerStats sum;
+    for (const auto& analysis : analyses_) {
+        const auto s = analysis->stats();
+        sum.dns.messages += s.dns.messages;
+        sum.dns.malformed += s.dns.malformed;
+        sum.names.lookups += s.names.lookups;
+        sum.names.cache_hits += s.names.cache_hits;
+        sum.http.requests += s.http.requests;
+        sum.http.malformed += s.http.malformed;
+        sum.tls.client_hellos += s.tls.client_hellos;
+        sum.tls.certificates += s.tls.certificates;
+        sum.tls.malformed += s.tls.malformed;
+        sum.tls.quic_initials += s.tls.quic_initials;
+    }
     const auto relaxed = std::memory_order_relaxed;
-    const auto dns = dns_.stats();
-    stats_.dns_messages.store(dns.messages, relaxed);
-    stats_.dns_malformed.store(dns.malformed, relaxed);
-    stats_.name_lookups.store(matcher_.stats().lookups, relaxed);
-    stats_.name_cache_hits.store(matcher_.stats().cache_hits, relaxed);
-    const auto http = http_.stats();
-    stats_.http_requests.store(http.requests, relaxed);
-    stats_.http_malformed.store(http.malformed, relaxed);
-    const auto tls = tls_.stats();
-    stats_.tls_client_hellos.store(tls.client_hellos, relaxed);
-    stats_.tls_certificates.store(tls.certificates, relaxed);
-    stats_.tls_malformed.store(tls.malformed, relaxed);
-    stats_.quic_initials.store(tls.quic_initials, relaxed);
+    stats_.dns_messages.store(sum.dns.messages, relaxed);
+    stats_.dns_malformed.store(sum.dns.malformed, relaxed);
+    stats_.name_lookups.store(sum.names.lookups, relaxed);
+    stats_.name_cache_hits.store(sum.names.cache_hits, relaxed);
+    stats_.http_requests.store(sum.http.requests, relaxed);
+    stats_.http_malformed.store(sum.http.malformed, relaxed);
+    stats_.tls_client_hellos.store(sum.tls.client_hellos, relaxed);
+    stats_.tls_certificates.store(sum.tls.certificates, relaxed);
+    stats_.tls_malformed.store(sum.tls.malformed, relaxed);
+    stats_.quic_initials.store(sum.tls.quic_initials, relaxed);
 }
 
 }  // namespace spoor::app

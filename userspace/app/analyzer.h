@@ -1,6 +1,11 @@
-// The analysis stage: records in (from the ring, later from pcap replay),
-// alert lines out. Decodes each record with the shared parser, turns its
-// trail hits into alerts, formats them as EVE and hands them to the outputs.
+// The analysis stage: batches of records in (from the ring or from replay),
+// alert lines out. Records are decoded and shared out by flow among N workers
+// (FlowAnalysis: trail hits, DNS, HTTP, TLS, QUIC), which run in parallel on a
+// batch; what they found is then put back in record order, the heuristics see
+// the flow starts and DNS names in that order, and the alerts go to the
+// outputs as EVE lines. Results do not depend on the number of threads: a
+// flow's records always reach one worker, the heuristics run on one thread in
+// record order, and held alerts are released by batch time.
 #pragma once
 
 #include <atomic>
@@ -13,10 +18,8 @@
 
 #include "capture/record_batch.h"
 #include "detect/alert.h"
-#include "detect/dns_detector.h"
+#include "app/flow_analysis.h"
 #include "detect/domain_matcher.h"
-#include "detect/http_detector.h"
-#include "detect/tls_detector.h"
 #include "output/fanout.h"
 #include "trails/trail_set.h"
 #include "trails/whitelist.h"
@@ -51,14 +54,19 @@ struct AnalyzerConfig {
     std::int64_t clock_offset_ns = 0;
     std::shared_ptr<const trails::Whitelist> whitelist = std::make_shared<trails::Whitelist>();
     detect::DomainMatcherConfig domains;
+    unsigned threads = 1;  // analysis workers, 1..64
 };
 
 class Analyzer {
   public:
     Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
              AnalyzerConfig config);
+    ~Analyzer();
+    Analyzer(const Analyzer&) = delete;
+    Analyzer& operator=(const Analyzer&) = delete;
 
     void process(const capture::RecordBatch& batch);
+    // One record as a batch of its own.
     void process_record(std::span<const std::uint8_t> bytes);
     // The clock of a quiet link: `record_clock_ns` is the time records would carry now
     // (live: CLOCK_MONOTONIC). Alerts held for a response that did not come go out.
@@ -69,18 +77,24 @@ class Analyzer {
     const AnalyzerStats& stats() const { return stats_; }
 
   private:
+    class Workers;
+    // Decodes one record into the share of the worker that owns its flow.
+    void share_out(std::uint32_t index, std::span<const std::uint8_t> bytes);
+    // Runs `job(worker)` on every worker, in parallel, and waits for all.
+    void run_workers(const std::function<void(std::size_t)>& job);
+    // Puts the workers' findings back in record order and publishes them.
+    void publish_outputs();
     void publish_stats();
-    void publish_alerts();  // alerts_, then cleared
 
     std::shared_ptr<const trails::TrailSet> trails_;
     output::Fanout& fanout_;
     AnalyzerConfig config_;
-    detect::DomainMatcher matcher_;
-    detect::DnsDetector dns_;
-    detect::HttpDetector http_;
-    detect::TlsDetector tls_;
+    std::vector<std::unique_ptr<FlowAnalysis>> analyses_;
+    std::vector<std::vector<DecodedRecord>> shares_;  // this batch's records, by worker
+    std::vector<WorkerOutput> outputs_;               // this batch's findings, by worker
+    std::unique_ptr<Workers> workers_;                // threads for workers 1..N-1
+    std::vector<detect::Alert> alerts_;               // reused while publishing
     AnalyzerStats stats_;
-    std::vector<detect::Alert> alerts_;  // reused across records
 };
 
 }  // namespace spoor::app

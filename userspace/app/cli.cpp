@@ -7,16 +7,20 @@
 namespace spoor::app {
 namespace {
 
-// Options of name matching shared by run and replay.
-void add_name_options(CLI::App& sub, std::vector<std::string>& whitelist,
-                      std::vector<std::string>& internal_suffix) {
-    sub.add_option("--whitelist", whitelist,
+// Options of the analysis shared by run and replay.
+void add_analysis_options(CLI::App& sub, AnalysisOptions& o) {
+    sub.add_option("--whitelist", o.whitelist,
                    "Known-good names and addresses (Maltrail whitelist.txt format), repeatable: "
                    "a listed name or any name under it never alerts")
         ->check(CLI::ExistingFile);
-    sub.add_option("--internal-suffix", internal_suffix,
+    sub.add_option("--internal-suffix", o.internal_suffix,
                    "A private DNS suffix never matched, repeatable (always: localhost, local, lan, "
                    "intranet, home.arpa, in-addr.arpa, ip6.arpa)");
+    sub.add_option("--threads", o.threads,
+                   "Analysis threads; a flow's records always go to one of them, and the "
+                   "alerts are the same at any count")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
 }
 
 void add_run(CLI::App& cli, RunOptions& o) {
@@ -57,7 +61,7 @@ void add_run(CLI::App& cli, RunOptions& o) {
                     "trails.csv or a plain list")
         ->capture_default_str();
     run->add_flag("--allow-empty", o.allow_empty, "Start even when no trail was loaded");
-    add_name_options(*run, o.whitelist, o.internal_suffix);
+    add_analysis_options(*run, o.analysis);
     run->add_option("--log-dir", o.log_dir,
                     "Append alerts to DIR/eve-YYYY-MM-DD.json ('' for none)")
         ->capture_default_str();
@@ -91,7 +95,7 @@ void add_replay(CLI::App& cli, ReplayOptions& o) {
     replay->add_option("--trails", o.trails, "Trail source, repeatable (as for run)")
         ->capture_default_str();
     replay->add_flag("--allow-empty", o.allow_empty, "Replay even when no trail was loaded");
-    add_name_options(*replay, o.whitelist, o.internal_suffix);
+    add_analysis_options(*replay, o.analysis);
     replay->add_option("--log-dir", o.log_dir, "Write DIR/eve-YYYY-MM-DD.json instead of stdout");
     replay->add_flag("--kernel", o.kernel,
                      "Run every packet through the loaded XDP program (BPF_PROG_TEST_RUN, root)");

@@ -213,7 +213,7 @@ int run_daemon(const RunOptions& o) {
     for (const auto& itf : interfaces) {
         iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
     }
-    auto analyzer_config = analysis_config(o.sensor_name, o.whitelist, o.internal_suffix);
+    auto analyzer_config = analysis_config(o.sensor_name, o.analysis);
     analyzer_config.iface_name = [&iface_names](std::uint32_t ifindex) {
         auto it = iface_names.find(ifindex);
         return it == iface_names.end() ? std::to_string(ifindex) : it->second;

@@ -7,6 +7,13 @@
 
 namespace spoor::app {
 
+// What run and replay analyse alike.
+struct AnalysisOptions {
+    std::vector<std::string> whitelist;        // files of known-good names and addresses
+    std::vector<std::string> internal_suffix;  // names never matched, beside the defaults
+    unsigned threads = 1;                      // analysis workers
+};
+
 struct RunOptions {
     std::vector<std::string> interfaces;  // empty: the default-route interface
     std::string xdp_mode = "auto";        // auto | native | skb
@@ -15,10 +22,9 @@ struct RunOptions {
     std::string attach = "link";          // link | libxdp
     std::vector<std::string> trails = {"/var/lib/spoor/trails"};
     bool allow_empty = false;
-    std::vector<std::string> whitelist;        // files of known-good names and addresses
-    std::vector<std::string> internal_suffix;  // names never matched, beside the defaults
-    std::string log_dir = "/var/log/spoor";    // empty: no alert files
-    bool quiet = false;                        // no alerts on stdout
+    AnalysisOptions analysis;
+    std::string log_dir = "/var/log/spoor";  // empty: no alert files
+    bool quiet = false;                      // no alerts on stdout
     std::string control_socket = "/run/spoor/spoor.sock";
     std::string sensor_name;  // empty: the host name
     std::uint32_t snaplen = 2048;
@@ -34,8 +40,7 @@ struct ReplayOptions {
     std::vector<std::string> captures;  // pcap / pcapng files, "-" for stdin, in order
     std::vector<std::string> trails = {"/var/lib/spoor/trails"};
     bool allow_empty = false;
-    std::vector<std::string> whitelist;
-    std::vector<std::string> internal_suffix;
+    AnalysisOptions analysis;
     std::string log_dir;  // empty: alerts on stdout
     bool kernel = false;  // run every packet through the loaded XDP program (root)
     std::string sensor_name;

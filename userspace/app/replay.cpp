@@ -150,10 +150,23 @@ int run_replay(const ReplayOptions& o) {
         fanout.add(std::make_unique<output::LogDirOutput>(o.log_dir));
     }
     // Records carry capture time already: no clock offset, and no interface to name.
-    auto analyzer_config = analysis_config(o.sensor_name, o.whitelist, o.internal_suffix);
+    auto analyzer_config = analysis_config(o.sensor_name, o.analysis);
     Analyzer analyzer(trail_set, fanout, std::move(analyzer_config));
-    const auto sink = [&analyzer](std::span<const std::uint8_t> record) {
-        analyzer.process_record(record);
+    // Records are analysed in batches of a fixed count, as the ring reader hands them over
+    // live: the same batches every time, so the alerts do not depend on --threads.
+    constexpr std::size_t kBatchRecords = 256;
+    capture::RecordBatch batch;
+    const auto analyse_batch = [&] {
+        if (!batch.empty()) {
+            analyzer.process(batch);
+            batch = capture::RecordBatch();
+        }
+    };
+    const auto sink = [&](std::span<const std::uint8_t> record) {
+        batch.append(record.data(), static_cast<std::uint32_t>(record.size()));
+        if (batch.count() == kBatchRecords) {
+            analyse_batch();
+        }
     };
 
     const auto start = Clock::now();
@@ -180,6 +193,7 @@ int run_replay(const ReplayOptions& o) {
         }
     }
     progress.clear();
+    analyse_batch();
     analyzer.finish();  // alerts still waiting for a response the captures did not hold
     fanout.close();
 

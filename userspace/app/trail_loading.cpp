@@ -23,21 +23,20 @@ void log_malformed(const std::vector<trails::MalformedLine>& malformed, const ch
 
 }  // namespace
 
-AnalyzerConfig analysis_config(const std::string& sensor_name,
-                               const std::vector<std::string>& whitelist_files,
-                               const std::vector<std::string>& internal_suffixes) {
+AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOptions& options) {
     AnalyzerConfig config;
     config.host = sensor_name;
     auto whitelist = std::make_shared<trails::Whitelist>();
     trails::LoadReport report;
-    for (const auto& file : whitelist_files) {
+    for (const auto& file : options.whitelist) {
         whitelist->load(file, report);
     }
     log_malformed(report.malformed, "whitelist");
     config.whitelist = std::move(whitelist);
     // The matcher trims and lower-cases them.
     auto& suffixes = config.domains.internal_suffixes;
-    suffixes.insert(suffixes.end(), internal_suffixes.begin(), internal_suffixes.end());
+    suffixes.insert(suffixes.end(), options.internal_suffix.begin(), options.internal_suffix.end());
+    config.threads = options.threads;
     return config;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/analyzer.h"
+#include "app/options.h"
 #include "trails/loader.h"
 
 namespace spoor::app {
@@ -21,8 +22,6 @@ LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool al
 
 // What `run` and `replay` share of the analysis: the sensor's name, the whitelist files (read
 // here; malformed lines logged with file:line and skipped) and extra internal suffixes.
-AnalyzerConfig analysis_config(const std::string& sensor_name,
-                               const std::vector<std::string>& whitelist_files,
-                               const std::vector<std::string>& internal_suffixes);
+AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOptions& options);
 
 }  // namespace spoor::app

@@ -29,33 +29,54 @@ DnsDetector::DnsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainM
     : trails_(std::move(trails)), matcher_(matcher) {}
 
 void DnsDetector::inspect(const proto::Packet& packet, std::uint64_t timestamp_ns,
-                          std::string_view in_iface, std::vector<Alert>& out) {
+                          std::string_view in_iface, std::vector<Alert>& out,
+                          std::vector<DnsNameSeen>* names) {
     if (packet.payload.empty()) {
         return;
     }
     if (packet.ip_proto == 17) {
-        inspect_message(packet.payload, packet, timestamp_ns, in_iface, out);
+        inspect_message(packet.payload, packet, timestamp_ns, in_iface, out, names);
         return;
     }
     tcp_streams_.get(FlowDirection::of(packet))
         .feed(packet.payload, [&](std::span<const std::uint8_t> message) {
-            inspect_message(message, packet, timestamp_ns, in_iface, out);
+            inspect_message(message, packet, timestamp_ns, in_iface, out, names);
         });
 }
 
 void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const proto::Packet& packet,
                                   std::uint64_t timestamp_ns, std::string_view in_iface,
-                                  std::vector<Alert>& out) {
+                                  std::vector<Alert>& out, std::vector<DnsNameSeen>* names) {
     ++stats_.messages;
     if (proto::parse_dns(bytes, message_) != proto::DnsStatus::Ok) {
         ++stats_.malformed;
         return;
+    }
+    if (names != nullptr) {
+        report_names(*names);
     }
     const Seen seen{packet, timestamp_ns, in_iface};
     if (message_.response) {
         check_answers(seen, out);
     } else {
         check_questions(seen, out);
+    }
+}
+
+void DnsDetector::report_names(std::vector<DnsNameSeen>& names) const {
+    constexpr std::uint8_t kNxdomain = 3;
+    if (message_.response) {
+        if (message_.rcode == kNxdomain && message_.question_count > 0 &&
+            message_.questions[0].name.valid) {
+            names.push_back({message_.questions[0].name, true});
+        }
+        return;
+    }
+    for (std::size_t i = 0; i < message_.question_count; ++i) {
+        const auto& q = message_.questions[i];
+        if (q.qclass == kClassIn && q.qtype != kTypePtr && q.name.valid && q.name.labels > 0) {
+            names.push_back({q.name, false});
+        }
     }
 }
 

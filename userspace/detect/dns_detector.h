@@ -24,15 +24,23 @@ struct DnsStats {
     std::uint64_t tcp_flows_evicted = 0;  // least recently used streams forgotten to stay bounded
 };
 
+// A name the heuristics count: asked in a query (class IN, not PTR, a valid host
+// name), or the question of an NXDOMAIN answer.
+struct DnsNameSeen {
+    proto::DnsName name;
+    bool nxdomain = false;
+};
+
 class DnsDetector {
   public:
     static constexpr std::size_t kMaxTcpFlows = 4096;
 
     DnsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher);
 
-    // Appends the alerts of the DNS payload of `packet` (UDP or TCP, port 53) to `out`.
+    // Appends the alerts of the DNS payload of `packet` (UDP or TCP, port 53) to `out`,
+    // and, given `names`, the names its messages show the heuristics.
     void inspect(const proto::Packet& packet, std::uint64_t timestamp_ns, std::string_view in_iface,
-                 std::vector<Alert>& out);
+                 std::vector<Alert>& out, std::vector<DnsNameSeen>* names = nullptr);
 
     DnsStats stats() const {
         DnsStats stats = stats_;
@@ -43,7 +51,8 @@ class DnsDetector {
   private:
     void inspect_message(std::span<const std::uint8_t> message, const proto::Packet& packet,
                          std::uint64_t timestamp_ns, std::string_view in_iface,
-                         std::vector<Alert>& out);
+                         std::vector<Alert>& out, std::vector<DnsNameSeen>* names);
+    void report_names(std::vector<DnsNameSeen>& names) const;
     // Where the current message was seen.
     struct Seen {
         const proto::Packet& packet;

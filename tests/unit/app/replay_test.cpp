@@ -140,3 +140,47 @@ TEST_CASE("raw-IP and PPPoE captures alert like Ethernet ones") {
     CHECK(spoor::app::run_replay(lab.options({raw, ppp}, "links")) == 0);
     CHECK(lab.alerts("links").size() == 2);
 }
+
+TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis threads") {
+    Lab lab;
+    lab.trails = lab.dir.write("lab_mixed.txt", "10.66.0.1\nevil.example\n/gate.php\n").string();
+    std::vector<TimedFrame> frames;
+    std::uint64_t t = kT0;
+    const auto at = [&t] { return t += kSecond / 1000; };
+    for (std::uint16_t i = 0; i < 300; ++i) {
+        const std::string client =
+            "10.1." + std::to_string(i % 7) + "." + std::to_string(1 + i % 200);
+        const auto port = static_cast<std::uint16_t>(30000 + i);
+        frames.push_back({at(), build_frame(tcp(client, port, "10.66.0.1", 443, 0x02))});
+        frames.push_back(
+            {at(),
+             build_frame(udp(client, port, "10.1.0.53", 53,
+                             dns_query(i % 3 ? "www.clean.example" : "x.evil.example", 1, i)))});
+        FrameSpec get = tcp(client, port, "10.2.0.80", 80, 0x18);
+        get.payload = http_request("GET", i % 2 ? "www.evil.example" : "clean.example",
+                                   i % 5 ? "/gate.php" : "/", "curl/8");
+        frames.push_back({at(), build_frame(get)});
+        if (i % 4) {  // some responses come, some do not
+            FrameSpec response = tcp("10.2.0.80", 80, client, port, 0x18);
+            response.payload = http_response(200 + i % 3, "text/html", "ok");
+            frames.push_back({at(), build_frame(response)});
+        }
+        FrameSpec hello =
+            tcp(client, static_cast<std::uint16_t>(port + 1000), "10.2.0.43", 443, 0x18);
+        hello.payload = tls_client_hello(i % 2 ? "cdn.evil.example" : "cdn.clean.example", 1800, i);
+        auto [first, second] = split_segment(hello, 900);
+        frames.push_back({at(), build_frame(first)});
+        frames.push_back({at(), build_frame(second)});
+    }
+    const auto cap = lab.capture("mixed.pcap", frames);
+    std::vector<std::string> texts;
+    for (const unsigned threads : {1u, 2u, 4u}) {
+        auto options = lab.options({cap}, "threads" + std::to_string(threads));
+        options.analysis.threads = threads;
+        REQUIRE(spoor::app::run_replay(options) == 0);
+        texts.push_back(lab.alerts_text("threads" + std::to_string(threads)));
+    }
+    CHECK(texts[0].size() > 1000);
+    CHECK(texts[1] == texts[0]);
+    CHECK(texts[2] == texts[0]);
+}

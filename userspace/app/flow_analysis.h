@@ -1,0 +1,101 @@
+// One analysis worker's share: the records of the flows it owns (both
+// directions of a flow always reach the same worker), with the per-flow state
+// of the protocol detectors and a name cache of its own. What needs every
+// flow's evidence (the heuristics) is not here: the worker hands it on as
+// observations, which the Analyzer feeds to the heuristics in record order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "detect/alert.h"
+#include "detect/dns_detector.h"
+#include "detect/domain_matcher.h"
+#include "detect/http_detector.h"
+#include "detect/tls_detector.h"
+#include "proto/packet.h"
+#include "spoor/abi.h"
+#include "trails/trail_set.h"
+
+namespace spoor::app {
+
+// A record decoded, with where it stands in its batch.
+struct DecodedRecord {
+    std::uint32_t index = 0;
+    spoor_record header{};
+    proto::Packet packet;            // payload points into the batch
+    std::uint64_t timestamp_ns = 0;  // Unix time
+};
+
+// What a worker found for one batch, each item tagged with its record's index.
+struct WorkerOutput {
+    struct Tagged {
+        std::uint32_t index;
+        detect::Alert alert;
+    };
+    // Evidence for the heuristics: a flow start, or a DNS name asked / answered NXDOMAIN.
+    struct Observation {
+        enum class Kind : std::uint8_t { FlowStart, DnsQuery, DnsNxdomain };
+        std::uint32_t index;
+        Kind kind;
+        proto::Packet packet;
+        std::uint64_t timestamp_ns;
+        std::uint32_t ifindex;
+        std::uint32_t name = 0;  // DNS kinds: index into `names`
+    };
+    std::vector<Tagged> alerts;
+    // Alerts released by time (HTTP alerts whose response did not come), at the batch's end.
+    std::vector<detect::Alert> released;
+    std::vector<Observation> observations;
+    std::vector<proto::DnsName> names;
+
+    void clear() {
+        alerts.clear();
+        released.clear();
+        observations.clear();
+        names.clear();
+    }
+};
+
+struct WorkerStats {
+    detect::DnsStats dns;
+    detect::HttpStats http;
+    detect::TlsStats tls;
+    detect::DomainMatcherStats names;
+};
+
+class FlowAnalysis {
+  public:
+    using IfaceName = std::function<std::string(std::uint32_t ifindex)>;
+
+    FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
+                 std::unique_ptr<detect::DomainMatcher> matcher, IfaceName iface_name);
+
+    // Analyses `records` (in order), then releases what waited past `batch_end_ns`.
+    void analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
+                 WorkerOutput& out);
+    // Releases what waited past `now_ns`, or everything.
+    void expire(std::uint64_t now_ns, WorkerOutput& out);
+    void flush(WorkerOutput& out);
+
+    WorkerStats stats() const;
+    const detect::DomainMatcher& matcher() const { return *matcher_; }
+
+  private:
+    void analyse(const DecodedRecord& record, WorkerOutput& out);
+
+    std::shared_ptr<const trails::TrailSet> trails_;
+    std::unique_ptr<detect::DomainMatcher> matcher_;
+    IfaceName iface_name_;
+    detect::DnsDetector dns_;
+    detect::HttpDetector http_;
+    detect::TlsDetector tls_;
+    std::vector<detect::Alert> alerts_;       // one record's, reused
+    std::vector<detect::DnsNameSeen> names_;  // one record's, reused
+};
+
+}  // namespace spoor::app
