@@ -109,7 +109,13 @@ class Analyzer::Workers {
 
 Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
                    AnalyzerConfig config)
-    : trails_(std::move(trails)), fanout_(fanout), config_(std::move(config)) {
+    : trails_(std::move(trails)),
+      fanout_(fanout),
+      config_(std::move(config)),
+      scans_(config_.scans, config_.local_networks.empty()
+                                ? detect::LocalNetworks()
+                                : detect::LocalNetworks(config_.local_networks)),
+      dns_heuristics_(config_.dns_heuristics) {
     if (config_.threads < 1 || config_.threads > 64) {
         throw std::invalid_argument("--threads must be 1 to 64, not " +
                                     std::to_string(config_.threads));
@@ -210,12 +216,21 @@ void Analyzer::finish() {
 
 void Analyzer::publish_outputs() {
     alerts_.clear();
-    // Each worker's findings are in record order; a record's are all one worker's.
+    // Each worker's findings are in record order, and a record's are all one worker's:
+    // a stable sort by record index puts them back in the order the records came.
+    struct Seen {
+        const WorkerOutput::Observation* observation;
+        const WorkerOutput* from;
+    };
     std::vector<WorkerOutput::Tagged*> tagged;
+    std::vector<Seen> seen;
     std::vector<detect::Alert*> released;
     for (auto& output : outputs_) {
         for (auto& t : output.alerts) {
             tagged.push_back(&t);
+        }
+        for (const auto& o : output.observations) {
+            seen.push_back({&o, &output});
         }
         for (auto& a : output.released) {
             released.push_back(&a);
@@ -223,10 +238,21 @@ void Analyzer::publish_outputs() {
     }
     std::stable_sort(tagged.begin(), tagged.end(),
                      [](const auto* a, const auto* b) { return a->index < b->index; });
+    std::stable_sort(seen.begin(), seen.end(), [](const Seen& a, const Seen& b) {
+        return a.observation->index < b.observation->index;
+    });
     std::sort(released.begin(), released.end(),
               [](const auto* a, const auto* b) { return released_before(*a, *b); });
+    // A record's own alerts, then what the heuristics make of it.
+    auto next = seen.begin();
     for (auto* t : tagged) {
+        for (; next != seen.end() && next->observation->index < t->index; ++next) {
+            run_heuristics(*next->observation, *next->from);
+        }
         alerts_.push_back(std::move(t->alert));
+    }
+    for (; next != seen.end(); ++next) {
+        run_heuristics(*next->observation, *next->from);
     }
     for (auto* a : released) {
         alerts_.push_back(std::move(*a));
@@ -236,6 +262,24 @@ void Analyzer::publish_outputs() {
         stats_.alerts.fetch_add(1, std::memory_order_relaxed);
     }
     publish_stats();
+}
+
+void Analyzer::run_heuristics(const WorkerOutput::Observation& seen, const WorkerOutput& from) {
+    using Kind = WorkerOutput::Observation::Kind;
+    const auto iface = config_.iface_name(seen.ifindex);
+    switch (seen.kind) {
+        case Kind::FlowStart:
+            scans_.observe(seen.packet, seen.timestamp_ns, iface, alerts_);
+            break;
+        case Kind::DnsQuery:
+            dns_heuristics_.on_query(from.names[seen.name], seen.packet, seen.timestamp_ns, iface,
+                                     alerts_);
+            break;
+        case Kind::DnsNxdomain:
+            dns_heuristics_.on_nxdomain(from.names[seen.name], seen.packet, seen.timestamp_ns,
+                                        iface, alerts_);
+            break;
+    }
 }
 
 void Analyzer::publish_stats() {

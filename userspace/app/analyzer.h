@@ -19,7 +19,9 @@
 #include "capture/record_batch.h"
 #include "detect/alert.h"
 #include "app/flow_analysis.h"
+#include "detect/dns_heuristics.h"
 #include "detect/domain_matcher.h"
+#include "detect/scan_heuristics.h"
 #include "output/fanout.h"
 #include "trails/trail_set.h"
 #include "trails/whitelist.h"
@@ -54,7 +56,10 @@ struct AnalyzerConfig {
     std::int64_t clock_offset_ns = 0;
     std::shared_ptr<const trails::Whitelist> whitelist = std::make_shared<trails::Whitelist>();
     detect::DomainMatcherConfig domains;
-    unsigned threads = 1;  // analysis workers, 1..64
+    detect::DnsHeuristicsConfig dns_heuristics;
+    detect::ScanConfig scans;
+    std::vector<std::string> local_networks;  // prefixes; empty: the defaults
+    unsigned threads = 1;                     // analysis workers, 1..64
 };
 
 class Analyzer {
@@ -82,8 +87,10 @@ class Analyzer {
     void share_out(std::uint32_t index, std::span<const std::uint8_t> bytes);
     // Runs `job(worker)` on every worker, in parallel, and waits for all.
     void run_workers(const std::function<void(std::size_t)>& job);
-    // Puts the workers' findings back in record order and publishes them.
+    // Puts the workers' findings back in record order, runs the heuristics on their
+    // observations in that order, and publishes the alerts.
     void publish_outputs();
+    void run_heuristics(const WorkerOutput::Observation& seen, const WorkerOutput& from);
     void publish_stats();
 
     std::shared_ptr<const trails::TrailSet> trails_;
@@ -93,7 +100,10 @@ class Analyzer {
     std::vector<std::vector<DecodedRecord>> shares_;  // this batch's records, by worker
     std::vector<WorkerOutput> outputs_;               // this batch's findings, by worker
     std::unique_ptr<Workers> workers_;                // threads for workers 1..N-1
-    std::vector<detect::Alert> alerts_;               // reused while publishing
+    // The heuristics see every worker's observations, in record order.
+    detect::ScanHeuristics scans_;
+    detect::DnsHeuristics dns_heuristics_;
+    std::vector<detect::Alert> alerts_;  // reused while publishing
     AnalyzerStats stats_;
 };
 

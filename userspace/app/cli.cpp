@@ -7,6 +7,48 @@
 namespace spoor::app {
 namespace {
 
+// The heuristics' thresholds, each a flag (and a key of the YAML config).
+void add_heuristic_options(CLI::App& sub, HeuristicOptions& o) {
+    std::string names;
+    for (const char* name : kHeuristicNames) {
+        names += names.empty() ? name : std::string(", ") + name;
+    }
+    sub.add_option("--disable-heuristic", o.disable, "Turn a heuristic off, repeatable: " + names)
+        ->check(CLI::IsMember(
+            std::vector<std::string>(std::begin(kHeuristicNames), std::end(kHeuristicNames))));
+    sub.add_option("--local-net", o.local_net,
+                   "A local prefix, repeatable; replaces the defaults (RFC 1918, 100.64/10, "
+                   "127/8, 169.254/16, ::1, fc00::/7, fe80::/10). Infection spread counts local "
+                   "sources only");
+    const auto positive = [&sub](const char* flag, auto& value, const char* what) {
+        sub.add_option(flag, value, what)->check(CLI::PositiveNumber)->capture_default_str();
+    };
+    positive("--scan-window", o.scan_window_s, "Seconds of the scan heuristics' sliding window");
+    positive("--port-scan-ports", o.port_scan_ports,
+             "TCP port scan: more than N destination ports, one source to one host");
+    positive("--udp-scan-ports", o.udp_scan_ports,
+             "UDP scan: more than N destination ports, one source to one host");
+    positive("--infection-hosts", o.infection_hosts,
+             "Infection spread: SYNs from a local host to more than N hosts on a worm port");
+    positive("--dns-exhaustion-window", o.exhaustion_window_s,
+             "Seconds in which DNS exhaustion counts subdomains");
+    positive("--dns-exhaustion-subdomains", o.exhaustion_subdomains,
+             "DNS exhaustion: more than N distinct subdomains of one domain");
+    positive("--nxdomain-window", o.nxdomain_window_s,
+             "Seconds in which NXDOMAIN answers are counted");
+    positive("--nxdomain-answers", o.nxdomain_answers,
+             "Excessive NXDOMAIN: more than N answers for one name or *.domain");
+    positive("--dga-entropy", o.dga_entropy,
+             "DGA: entropy (bits a character) above which an NXDOMAIN name alerts");
+    positive("--dga-consonants", o.dga_consonants,
+             "DGA: more than N consonants in an NXDOMAIN name's first label");
+    positive("--long-label", o.long_label, "Long domain: a first label longer than N characters");
+    positive("--heuristic-keys", o.max_keys,
+             "Keys (sources, domains...) each heuristic table holds; the oldest go first");
+    positive("--heuristic-items", o.max_items,
+             "Distinct items (ports, hosts, names) remembered per key");
+}
+
 // Options of the analysis shared by run and replay.
 void add_analysis_options(CLI::App& sub, AnalysisOptions& o) {
     sub.add_option("--whitelist", o.whitelist,
@@ -21,6 +63,7 @@ void add_analysis_options(CLI::App& sub, AnalysisOptions& o) {
                    "alerts are the same at any count")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
+    add_heuristic_options(sub, o.heuristics);
 }
 
 void add_run(CLI::App& cli, RunOptions& o) {

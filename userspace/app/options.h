@@ -1,17 +1,41 @@
 // What `spoor run` is asked to do, from flags and the YAML config file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace spoor::app {
 
+// Thresholds of the heuristics (Maltrail's defaults; "more than N" fires on the N+1-th).
+struct HeuristicOptions {
+    std::vector<std::string> disable;    // by name: see kHeuristicNames
+    std::vector<std::string> local_net;  // local prefixes; empty: DESIGN.md's defaults
+    double scan_window_s = 30;
+    std::size_t port_scan_ports = 10;
+    std::size_t udp_scan_ports = 10;
+    std::size_t infection_hosts = 32;
+    double exhaustion_window_s = 60;
+    std::size_t exhaustion_subdomains = 1000;
+    double nxdomain_window_s = 3600;
+    std::size_t nxdomain_answers = 20;
+    double dga_entropy = 3.5;
+    std::size_t dga_consonants = 9;
+    std::size_t long_label = 24;
+    std::size_t max_keys = 50'000;  // per table
+    std::size_t max_items = 1024;   // per key
+};
+
+inline constexpr const char* kHeuristicNames[] = {
+    "port-scan", "udp-scan", "infection", "dns-exhaustion", "nxdomain", "dga", "long-domain"};
+
 // What run and replay analyse alike.
 struct AnalysisOptions {
     std::vector<std::string> whitelist;        // files of known-good names and addresses
     std::vector<std::string> internal_suffix;  // names never matched, beside the defaults
     unsigned threads = 1;                      // analysis workers
+    HeuristicOptions heuristics;
 };
 
 struct RunOptions {

@@ -1,5 +1,7 @@
 #include "app/trail_loading.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -37,6 +39,55 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     auto& suffixes = config.domains.internal_suffixes;
     suffixes.insert(suffixes.end(), options.internal_suffix.begin(), options.internal_suffix.end());
     config.threads = options.threads;
+    const auto& h = options.heuristics;
+    const auto enabled = [&h](std::string_view name) {
+        return std::find(h.disable.begin(), h.disable.end(), name) == h.disable.end();
+    };
+    // Each heuristic remembers at most --heuristic-items per key: a threshold at or above it
+    // could never be passed. Said in the flags' words, before the detectors say it in theirs.
+    struct Limit {
+        const char* flag;
+        std::size_t value;
+        const char* heuristic;
+    };
+    for (const Limit& limit :
+         {Limit{"--port-scan-ports", h.port_scan_ports, "port-scan"},
+          Limit{"--udp-scan-ports", h.udp_scan_ports, "udp-scan"},
+          Limit{"--infection-hosts", h.infection_hosts, "infection"},
+          Limit{"--dns-exhaustion-subdomains", h.exhaustion_subdomains, "dns-exhaustion"},
+          Limit{"--nxdomain-answers", h.nxdomain_answers, "nxdomain"}}) {
+        if (enabled(limit.heuristic) && limit.value >= h.max_items) {
+            throw std::invalid_argument(
+                std::string(limit.flag) + " (" + std::to_string(limit.value) +
+                ") must be below --heuristic-items (" + std::to_string(h.max_items) + ")");
+        }
+    }
+    const auto ns = [](double seconds) { return static_cast<std::uint64_t>(seconds * 1e9); };
+    auto& scans = config.scans;
+    scans.window_ns = ns(h.scan_window_s);
+    scans.port_scan_ports = h.port_scan_ports;
+    scans.udp_scan_ports = h.udp_scan_ports;
+    scans.infection_hosts = h.infection_hosts;
+    scans.max_keys = h.max_keys;
+    scans.max_items_per_key = h.max_items;
+    scans.port_scan = enabled("port-scan");
+    scans.udp_scan = enabled("udp-scan");
+    scans.infection = enabled("infection");
+    auto& dns = config.dns_heuristics;
+    dns.exhaustion_window_ns = ns(h.exhaustion_window_s);
+    dns.exhaustion_subdomains = h.exhaustion_subdomains;
+    dns.nxdomain_window_ns = ns(h.nxdomain_window_s);
+    dns.nxdomain_answers = h.nxdomain_answers;
+    dns.entropy_bits = h.dga_entropy;
+    dns.consonants = h.dga_consonants;
+    dns.long_label = h.long_label;
+    dns.max_keys = h.max_keys;
+    dns.max_items_per_key = h.max_items;
+    dns.exhaustion = enabled("dns-exhaustion");
+    dns.nxdomain = enabled("nxdomain");
+    dns.dga = enabled("dga");
+    dns.long_domain = enabled("long-domain");
+    config.local_networks = h.local_net;
     return config;
 }
 

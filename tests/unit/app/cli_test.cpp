@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/cli.h"
+#include "app/trail_loading.h"
 #include "support/test_support.h"
 
 using spoor::app::CommandLine;
@@ -120,4 +121,45 @@ TEST_CASE("client commands") {
     CommandLine d;
     parse(d, {"status"});
     CHECK(d.client.socket == "/run/spoor/spoor.sock");
+}
+
+TEST_CASE("heuristic thresholds, switches and local networks come from flags and YAML") {
+    TempDir dir;
+    const auto config = dir.write("spoor.yaml",
+                                  "port-scan-ports: 5\n"
+                                  "scan-window: 10\n"
+                                  "disable-heuristic: [dga, long-domain]\n"
+                                  "local-net: [10.9.0.0/16]\n"
+                                  "threads: 4\n");
+    CommandLine v;
+    parse(v, {"replay", "--config", config.string(), "--nxdomain-answers", "7", "x.pcap"});
+    const auto& h = v.replay.analysis.heuristics;
+    CHECK(h.port_scan_ports == 5);
+    CHECK(h.scan_window_s == 10);
+    CHECK(h.nxdomain_answers == 7);
+    CHECK(h.disable == std::vector<std::string>{"dga", "long-domain"});
+    CHECK(h.local_net == std::vector<std::string>{"10.9.0.0/16"});
+    CHECK(v.replay.analysis.threads == 4);
+
+    const auto analysis = spoor::app::analysis_config("s", v.replay.analysis);
+    CHECK(analysis.scans.port_scan_ports == 5);
+    CHECK(analysis.scans.window_ns == 10'000'000'000ull);
+    CHECK(analysis.dns_heuristics.nxdomain_answers == 7);
+    CHECK_FALSE(analysis.dns_heuristics.dga);
+    CHECK_FALSE(analysis.dns_heuristics.long_domain);
+    CHECK(analysis.dns_heuristics.exhaustion);
+    CHECK(analysis.threads == 4);
+
+    CHECK_THROWS_AS(parse(v, {"replay", "--disable-heuristic", "scans", "x.pcap"}),
+                    CLI::ValidationError);
+    CHECK_THROWS_AS(parse(v, {"replay", "--threads", "0", "x.pcap"}), CLI::ValidationError);
+    CommandLine fresh;
+    parse(fresh, {"replay", "--heuristic-items", "8", "x.pcap"});
+    try {
+        spoor::app::analysis_config("s", fresh.replay.analysis);
+        FAIL("a threshold past the item limit accepted");
+    } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()) ==
+              "--port-scan-ports (10) must be below --heuristic-items (8)");
+    }
 }

@@ -142,6 +142,8 @@ TEST_CASE("raw-IP and PPPoE captures alert like Ethernet ones") {
 }
 
 TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis threads") {
+    // Trail hits, DNS, HTTP (answered or not) and TLS split over segments, on many flows,
+    // interleaved with every heuristic's evidence spread over many flows too.
     Lab lab;
     lab.trails = lab.dir.write("lab_mixed.txt", "10.66.0.1\nevil.example\n/gate.php\n").string();
     std::vector<TimedFrame> frames;
@@ -165,6 +167,33 @@ TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis thread
             response.payload = http_response(200 + i % 3, "text/html", "ok");
             frames.push_back({at(), build_frame(response)});
         }
+        // Heuristics: a port scan and a UDP scan from one host, an infection spread from
+        // another, random NXDOMAIN names under one domain, long names, an exhaustion.
+        frames.push_back({at(), build_frame(tcp("10.9.0.1", 40000, "10.2.0.99",
+                                                static_cast<std::uint16_t>(1 + i), 0x02))});
+        frames.push_back({at(), build_frame(udp("10.9.0.1", 40000, "10.2.0.98",
+                                                static_cast<std::uint16_t>(1000 + i), {}))});
+        frames.push_back({at(), build_frame(tcp("10.9.0.2", static_cast<std::uint16_t>(40000 + i),
+                                                "10.3." + std::to_string(i / 250) + "." +
+                                                    std::to_string(1 + i % 250),
+                                                445, 0x02))});
+        const std::string random = "bcdfghjklmn" + std::to_string(i) + ".example";
+        frames.push_back({at(), build_frame(udp("10.1.0.53", 53, client, port,
+                                                dns_response(random, 1, i, 3, {})))});
+        frames.push_back(
+            {at(),
+             build_frame(udp("10.1.0.53", 53, client, port,
+                             dns_response("h" + std::to_string(i) + ".nx.example", 1, i, 3, {})))});
+        frames.push_back(
+            {at(),
+             build_frame(udp(client, port, "10.1.0.53", 53,
+                             dns_query("s" + std::to_string(i) + ".exhaust.example", 1, i)))});
+        if (i % 50 == 0) {
+            frames.push_back({at(), build_frame(udp(client, port, "10.1.0.53", 53,
+                                                    dns_query("averyveryverylonglabelwithoutdash" +
+                                                                  std::to_string(i) + ".example",
+                                                              1, i)))});
+        }
         FrameSpec hello =
             tcp(client, static_cast<std::uint16_t>(port + 1000), "10.2.0.43", 443, 0x18);
         hello.payload = tls_client_hello(i % 2 ? "cdn.evil.example" : "cdn.clean.example", 1800, i);
@@ -177,10 +206,18 @@ TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis thread
     for (const unsigned threads : {1u, 2u, 4u}) {
         auto options = lab.options({cap}, "threads" + std::to_string(threads));
         options.analysis.threads = threads;
+        options.analysis.heuristics.exhaustion_subdomains = 100;
         REQUIRE(spoor::app::run_replay(options) == 0);
         texts.push_back(lab.alerts_text("threads" + std::to_string(threads)));
     }
     CHECK(texts[0].size() > 1000);
+    for (const std::string heuristic :
+         {"potential port scanning", "potential udp scanning", "potential infection",
+          "potential dns exhaustion", "excessive no such domain", "long domain",
+          "threshold no such domain"}) {
+        CAPTURE(heuristic);
+        CHECK(texts[0].find(heuristic) != std::string::npos);
+    }
     CHECK(texts[1] == texts[0]);
     CHECK(texts[2] == texts[0]);
 }
