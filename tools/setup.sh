@@ -40,7 +40,7 @@ packages=(
     libbpf-dev libxdp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev
     libarchive-dev libssl-dev libpcap-dev libhyperscan-dev doctest-dev
     iproute2 iputils-ping netcat-openbsd curl python3 xz-utils ca-certificates
-    bind9-dnsutils dnsmasq-base
+    bind9-dnsutils dnsmasq-base nmap
 )
 echo "setup: installing packages"
 export DEBIAN_FRONTEND=noninteractive

@@ -308,6 +308,18 @@ void Analyzer::publish_stats() {
     stats_.tls_certificates.store(sum.tls.certificates, relaxed);
     stats_.tls_malformed.store(sum.tls.malformed, relaxed);
     stats_.quic_initials.store(sum.tls.quic_initials, relaxed);
+    const auto scans = scans_.stats();
+    const auto dns = dns_heuristics_.stats();
+    stats_.heuristic_keys.store(scans.port_scan.keys + scans.udp_scan.keys + scans.infection.keys +
+                                    dns.exhaustion_keys + dns.nxdomain_name_keys +
+                                    dns.nxdomain_base_keys,
+                                relaxed);
+    stats_.heuristic_keys_evicted.store(scans.port_scan.keys_evicted + scans.udp_scan.keys_evicted +
+                                            scans.infection.keys_evicted + dns.keys_evicted,
+                                        relaxed);
+    stats_.heuristic_alerts.store(
+        scans.port_scan.alerts + scans.udp_scan.alerts + scans.infection.alerts + dns.alerts,
+        relaxed);
 }
 
 }  // namespace spoor::app

@@ -45,6 +45,11 @@ struct AnalyzerStats {
     std::atomic<std::uint64_t> tls_certificates{0};
     std::atomic<std::uint64_t> tls_malformed{0};
     std::atomic<std::uint64_t> quic_initials{0};
+    // ... and of the heuristics': keys held now (over their tables), and keys forgotten
+    // while they still mattered because a table was full.
+    std::atomic<std::uint64_t> heuristic_keys{0};
+    std::atomic<std::uint64_t> heuristic_keys_evicted{0};
+    std::atomic<std::uint64_t> heuristic_alerts{0};
 };
 
 struct AnalyzerConfig {

@@ -270,7 +270,10 @@ int run_daemon(const RunOptions& o) {
                                 {"tls_client_hellos", a.tls_client_hellos.load()},
                                 {"tls_certificates", a.tls_certificates.load()},
                                 {"tls_malformed", a.tls_malformed.load()},
-                                {"quic_initials", a.quic_initials.load()}}},
+                                {"quic_initials", a.quic_initials.load()},
+                                {"heuristic_keys", a.heuristic_keys.load()},
+                                {"heuristic_keys_evicted", a.heuristic_keys_evicted.load()},
+                                {"heuristic_alerts", a.heuristic_alerts.load()}}},
                               {"outputs", outputs}};
     };
     auto status_json = [&] {
