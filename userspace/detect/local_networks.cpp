@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "common/text.h"
 #include "trails/keys.h"
 
 namespace spoor::detect {
@@ -11,15 +12,6 @@ namespace {
 
 void load_words(const IpAddress& address, std::uint64_t (&words)[2]) {
     std::memcpy(words, address.bytes.data(), sizeof(words));
-}
-
-std::string_view trim(std::string_view text) {
-    constexpr std::string_view kBlanks = " \t\r\n";
-    const auto first = text.find_first_not_of(kBlanks);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(kBlanks) - first + 1);
 }
 
 }  // namespace

@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include "common/text.h"
+
 namespace spoor::detect {
 namespace {
-
-char to_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 std::string_view strip_slashes(std::string_view s) {
     while (!s.empty() && s.back() == '/') {
@@ -60,14 +58,15 @@ std::optional<UrlMatch> UrlMatcher::match(std::string_view host, std::string_vie
         host.remove_suffix(3);
     }
     url_.clear();
-    std::transform(host.begin(), host.end(), std::back_inserter(url_), to_lower);
+    std::transform(host.begin(), host.end(), std::back_inserter(url_), to_lower_ascii);
     const std::size_t host_size = url_.size();
-    std::transform(path.begin(), path.end(), std::back_inserter(url_), to_lower);
+    std::transform(path.begin(), path.end(), std::back_inserter(url_), to_lower_ascii);
     const std::size_t path_end = url_.size();
     const bool with_body = !post_body.empty() && path.find('?') == std::string_view::npos;
     if (with_body) {
         url_.push_back('?');
-        std::transform(post_body.begin(), post_body.end(), std::back_inserter(url_), to_lower);
+        std::transform(post_body.begin(), post_body.end(), std::back_inserter(url_),
+                       to_lower_ascii);
     }
     const std::string_view lower_path =
         std::string_view(url_).substr(host_size, path_end - host_size);

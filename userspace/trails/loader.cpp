@@ -13,6 +13,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "common/text.h"
 #include "trails/keys.h"
 
 namespace spoor::trails {
@@ -23,31 +24,13 @@ namespace {
 
 constexpr std::string_view kNotATrail = "not an address, CIDR, URL or domain";
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-char to_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_space(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return to_lower(x) == to_lower(y);
+               return to_lower_ascii(x) == to_lower_ascii(y);
            });
 }
 
@@ -61,14 +44,14 @@ bool iends_with(std::string_view s, std::string_view suffix) {
 
 void assign_lower(std::string& out, std::string_view text) {
     out.resize(text.size());
-    std::transform(text.begin(), text.end(), out.begin(), to_lower);
+    std::transform(text.begin(), text.end(), out.begin(), to_lower_ascii);
 }
 
 // A comment starts at a '#' that opens the line or follows whitespace; a '#'
 // inside a token is data (URL fragments such as "webhook.site/#!/view/...").
 std::string_view strip_comment(std::string_view line) {
     for (std::size_t i = 0; i < line.size(); ++i) {
-        if (line[i] == '#' && (i == 0 || is_space(line[i - 1]))) {
+        if (line[i] == '#' && (i == 0 || is_ascii_space(line[i - 1]))) {
             return line.substr(0, i);
         }
     }
@@ -90,7 +73,7 @@ std::size_t scheme_length(std::string_view s) {
 }
 
 bool has_space(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), is_space);
+    return std::any_of(s.begin(), s.end(), is_ascii_space);
 }
 
 bool has_regex_chars(std::string_view s) {
@@ -165,7 +148,7 @@ bool parse_typed(IndicatorKind kind, std::string_view value, ParsedLine& out, st
             out.key.clear();
             for (const char c : value) {
                 if (c != ':') {
-                    out.key.push_back(to_lower(c));
+                    out.key.push_back(to_lower_ascii(c));
                 }
             }
             if (out.key.size() != 40 || !is_hex(out.key)) {

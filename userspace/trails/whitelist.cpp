@@ -4,26 +4,12 @@
 #include <fstream>
 #include <string>
 
+#include "common/text.h"
 #include "trails/keys.h"
 
 namespace spoor::trails {
 
-namespace {
-
-char to_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view kSpace = " \t\r\n\v\f";
-    const auto first = s.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void Whitelist::load(const std::filesystem::path& file, LoadReport& report) {
     std::ifstream in(file, std::ios::binary);
@@ -82,7 +68,7 @@ void Whitelist::load(const std::filesystem::path& file, LoadReport& report) {
 
 void Whitelist::add_domain(std::string_view name) {
     std::string key(name);
-    std::transform(key.begin(), key.end(), key.begin(), to_lower);
+    std::transform(key.begin(), key.end(), key.begin(), to_lower_ascii);
     while (!key.empty() && key.back() == '.') {
         key.pop_back();
     }
