@@ -70,6 +70,8 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     scans.infection_hosts = h.infection_hosts;
     scans.max_keys = h.max_keys;
     scans.max_items_per_key = h.max_items;
+    // The budget over all keys of a table grows with the per-key limit when that is raised.
+    scans.max_items = std::max(scans.max_items, h.max_items);
     scans.port_scan = enabled("port-scan");
     scans.udp_scan = enabled("udp-scan");
     scans.infection = enabled("infection");
@@ -83,6 +85,7 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     dns.long_label = h.long_label;
     dns.max_keys = h.max_keys;
     dns.max_items_per_key = h.max_items;
+    dns.max_items = std::max(dns.max_items, h.max_items);
     dns.exhaustion = enabled("dns-exhaustion");
     dns.nxdomain = enabled("nxdomain");
     dns.dga = enabled("dga");

@@ -130,8 +130,7 @@ Value& DnsHeuristics::RecentTable<Value>::touch(std::string_view key, std::uint6
         return it->second->value;
     }
     if (index_.size() >= capacity_ && !order_.empty()) {
-        index_.erase(order_.back().key);
-        order_.pop_back();
+        drop_oldest();
         ++evicted_;
     }
     order_.push_front(Entry{std::string(key), now, Value{}});
@@ -140,14 +139,32 @@ Value& DnsHeuristics::RecentTable<Value>::touch(std::string_view key, std::uint6
 }
 
 template <typename Value>
+bool DnsHeuristics::RecentTable<Value>::evict_oldest() {
+    if (order_.size() < 2) {
+        return false;  // the key at hand, seen last, stays
+    }
+    drop_oldest();
+    ++evicted_;
+    return true;
+}
+
+template <typename Value>
 void DnsHeuristics::RecentTable<Value>::expire(std::uint64_t now, std::uint64_t window) {
     // Most recently seen first, and time never runs backwards: the stale keys are at the back,
     // so this costs one comparison when nothing expires.
     while (!order_.empty() && now - order_.back().last_seen >= window) {
-        index_.erase(order_.back().key);
-        order_.pop_back();
+        drop_oldest();
         ++expired_;
     }
+}
+
+template <typename Value>
+void DnsHeuristics::RecentTable<Value>::drop_oldest() {
+    if (dropped_) {
+        dropped_(order_.back().value);
+    }
+    index_.erase(order_.back().key);
+    order_.pop_back();
 }
 
 // --- DnsHeuristics ---
@@ -171,6 +188,10 @@ std::string DnsHeuristics::validate(const DnsHeuristicsConfig& c) {
     if (c.nxdomain && c.max_items_per_key <= c.nxdomain_answers) {
         return "dns heuristics: max_items_per_key (" + std::to_string(c.max_items_per_key) +
                ") must be above nxdomain_answers (" + std::to_string(c.nxdomain_answers) + ")";
+    }
+    if (c.exhaustion && c.max_items < c.max_items_per_key) {
+        return "dns heuristics: max_items (" + std::to_string(c.max_items) +
+               ") must be at least max_items_per_key (" + std::to_string(c.max_items_per_key) + ")";
     }
     return {};
 }
@@ -198,7 +219,9 @@ DnsHeuristics::DnsHeuristics(DnsHeuristicsConfig config)
       seed_(random_seed()),
       subdomains_(config_.max_keys, seed_),
       nx_names_(config_.max_keys, seed_ ^ 1),
-      nx_bases_(config_.max_keys, seed_ ^ 2) {}
+      nx_bases_(config_.max_keys, seed_ ^ 2) {
+    subdomains_.on_drop([this](const Subdomains& s) { subdomain_items_ -= s.hashes.size(); });
+}
 
 DnsHeuristicsStats DnsHeuristics::stats() const {
     DnsHeuristicsStats s;
@@ -271,6 +294,7 @@ bool DnsHeuristics::subdomain_flood(std::string_view base, std::string_view subd
                 ++kept;
             }
         }
+        subdomain_items_ -= s.hashes.size() - kept;
         s.hashes.resize(kept);
         s.seen.resize(kept);
         s.oldest = oldest;
@@ -293,8 +317,13 @@ bool DnsHeuristics::subdomain_flood(std::string_view base, std::string_view subd
         s.seen[at] = now;
         ++items_evicted_;
     } else {
+        // A new item: over the budget of all bases, the base seen longest ago makes room
+        // (`s` was just seen, so it is never that one).
+        while (subdomain_items_ >= config_.max_items && subdomains_.evict_oldest()) {
+        }
         s.hashes.push_back(h);
         s.seen.push_back(now);
+        ++subdomain_items_;
     }
     if (s.hashes.size() <= config_.exhaustion_subdomains ||
         (s.alerted_at && now - *s.alerted_at < window)) {

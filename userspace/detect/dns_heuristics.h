@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <optional>
 #include <string>
@@ -61,6 +62,10 @@ struct DnsHeuristicsConfig {
     // Must be above exhaustion_subdomains and nxdomain_answers, or the count could never pass
     // them: validate() says so and the constructor refuses such a configuration.
     std::size_t max_items_per_key = 1024;
+    // Distinct subdomains remembered over all bases (16 bytes each): without it the bound
+    // would be max_keys * max_items_per_key (51 million). When full, the base seen least
+    // recently other than the one at hand is forgotten (counted in keys_evicted).
+    std::size_t max_items = 262'144;
     bool exhaustion = true, nxdomain = true, dga = true, long_domain = true;
 };
 
@@ -84,6 +89,8 @@ class DnsHeuristics {
     static std::string validate(const DnsHeuristicsConfig& config);
     // Throws std::invalid_argument with validate()'s message.
     explicit DnsHeuristics(DnsHeuristicsConfig config);
+    DnsHeuristics(const DnsHeuristics&) = delete;  // its tables report drops to it
+    DnsHeuristics& operator=(const DnsHeuristics&) = delete;
 
     // A query's name (class IN, as the parser decoded it: lower-case; only names valid as host
     // names are passed). Exhaustion and long domain.
@@ -108,6 +115,10 @@ class DnsHeuristics {
         // The state of `key`, made when absent (evicting the least recently seen key when
         // full), marked as seen at `now`.
         Value& touch(std::string_view key, std::uint64_t now);
+        // Forgets the key seen least recently, unless it is the only one (counted as evicted).
+        bool evict_oldest();
+        // Called with the state of every key the table forgets.
+        void on_drop(std::function<void(const Value&)> dropped) { dropped_ = std::move(dropped); }
         // Drops the keys last seen `window` or more before `now`: their items no longer count
         // and their alerts are no longer held back, so nothing is lost.
         void expire(std::uint64_t now, std::uint64_t window);
@@ -133,6 +144,9 @@ class DnsHeuristics {
         std::unordered_map<std::string_view, Iterator, Hash> index_;  // views into order_'s keys
         std::uint64_t evicted_ = 0;
         std::uint64_t expired_ = 0;
+        std::function<void(const Value&)> dropped_;
+
+        void drop_oldest();
     };
 
     // Distinct subdomains of one base: hashes and when each was last seen.
@@ -176,6 +190,7 @@ class DnsHeuristics {
     RecentTable<Answers> nx_names_;
     RecentTable<Answers> nx_bases_;
     std::uint64_t items_evicted_ = 0;
+    std::size_t subdomain_items_ = 0;  // over all bases, at most config_.max_items
     std::uint64_t alerts_ = 0;
 };
 

@@ -531,3 +531,30 @@ TEST_CASE("dns heuristics: 100,000 distinct NXDOMAIN names stay within max_keys;
     CHECK(s.alerts[0].trail == "c2.evil.example");
     CHECK(s.alerts[1].trail == "(c2).evil.example");
 }
+
+TEST_CASE("dns heuristics: subdomains over all bases stay within max_items, the oldest base goes") {
+    detect::DnsHeuristicsConfig config;
+    config.exhaustion_subdomains = 100;
+    config.max_items_per_key = 200;
+    config.max_items = 1000;
+    Sensor s(config);
+    // 50 bases of 30 subdomains each: 1,500 items asked for, 1,000 allowed.
+    for (int base = 0; base < 50; ++base) {
+        for (int sub = 0; sub < 30; ++sub) {
+            s.query("s" + std::to_string(sub) + ".b" + std::to_string(base) + ".example",
+                    kT0 + static_cast<std::uint64_t>(base));
+        }
+    }
+    const auto stats = s.heuristics.stats();
+    CHECK(stats.exhaustion_keys <= 1000 / 30 + 1);
+    CHECK(stats.keys_evicted >= 50 - (1000 / 30 + 1));
+    // A real exhaustion still gets through.
+    std::size_t alerts = 0;
+    for (int sub = 0; sub < 101; ++sub) {
+        alerts += s.query("x" + std::to_string(sub) + ".victim.example", kT0 + 100);
+    }
+    CHECK(alerts == 1);
+    detect::DnsHeuristicsConfig bad;
+    bad.max_items = 10;
+    CHECK(detect::DnsHeuristics::validate(bad).find("max_items (10)") != std::string::npos);
+}
