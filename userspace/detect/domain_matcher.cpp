@@ -1,12 +1,14 @@
 // One matcher serves one thread: match() updates the negative cache and uses a
-// Hyperscan scratch space that cannot be shared.
+// Hyperscan scratch space that cannot be shared. Matchers of several threads share
+// the read-only tables (DomainTables) and keep those two of their own.
 //
-// Cost of a lookup: the name is normalised into a stack buffer and its keyed
-// fingerprint looked up in the negative cache (the whole cost of a repeated
-// benign name). Otherwise every suffix on a label boundary is hashed and its word
-// of the Bloom filter in front of a flat index over the trail set's keys
-// prefetched, so that the misses of a name with several parents overlap instead
-// of queueing; then the regex trails.
+// Cost of a lookup: a name given as text is normalised into a stack buffer (a DNS
+// name comes normalised from the parser), and its keyed tag looked up in the
+// negative cache (the whole cost of a repeated benign name). Otherwise the hashes
+// of all its parents come from one pass, each parent's word of the Bloom filter in
+// front of a flat index over the trail set's keys is prefetched, so that the
+// misses of a name with several parents overlap instead of queueing; then the
+// regex trails, behind a literal prefilter.
 // The whitelist is consulted only when a trail matched (the outcome is the same,
 // and most names match nothing), so stats().whitelisted counts alerts the
 // whitelist silenced. Nothing allocates unless a trail matches (its text is
