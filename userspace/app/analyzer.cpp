@@ -123,7 +123,9 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
     if (config_.host.empty()) {
         config_.host = host_name();
     }
-    // The first worker's matcher builds the name tables; the others share them.
+    // The first worker's matcher builds the name tables, and the URL index is built once:
+    // the other workers share both.
+    const auto urls = std::make_shared<const detect::UrlIndex>(*trails_);
     auto first =
         std::make_unique<detect::DomainMatcher>(trails_, config_.whitelist, config_.domains);
     for (unsigned i = 0; i < config_.threads; ++i) {
@@ -132,7 +134,7 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
                            : std::make_unique<detect::DomainMatcher>(
                                  analyses_[0]->matcher(), config_.domains.negative_cache_entries);
         analyses_.push_back(
-            std::make_unique<FlowAnalysis>(trails_, std::move(matcher), config_.iface_name));
+            std::make_unique<FlowAnalysis>(trails_, std::move(matcher), urls, config_.iface_names));
     }
     shares_.resize(config_.threads);
     outputs_.resize(config_.threads);
@@ -266,17 +268,17 @@ void Analyzer::publish_outputs() {
 
 void Analyzer::run_heuristics(const WorkerOutput::Observation& seen, const WorkerOutput& from) {
     using Kind = WorkerOutput::Observation::Kind;
-    const auto iface = config_.iface_name(seen.ifindex);
+    const auto iface = iface_name(config_.iface_names, seen.ifindex);
     switch (seen.kind) {
         case Kind::FlowStart:
             scans_.observe(seen.packet, seen.timestamp_ns, iface, alerts_);
             break;
         case Kind::DnsQuery:
-            dns_heuristics_.on_query(from.names[seen.name], seen.packet, seen.timestamp_ns, iface,
-                                     alerts_);
+            dns_heuristics_.on_query(from.names[seen.name].name, seen.packet, seen.timestamp_ns,
+                                     iface, alerts_);
             break;
         case Kind::DnsNxdomain:
-            dns_heuristics_.on_nxdomain(from.names[seen.name], seen.packet, seen.timestamp_ns,
+            dns_heuristics_.on_nxdomain(from.names[seen.name].name, seen.packet, seen.timestamp_ns,
                                         iface, alerts_);
             break;
     }

@@ -53,10 +53,8 @@ struct AnalyzerStats {
 };
 
 struct AnalyzerConfig {
-    using IfaceName = std::function<std::string(std::uint32_t ifindex)>;
-
-    std::string host;  // the sensor's name in alerts; empty: the host name
-    IfaceName iface_name = [](std::uint32_t) { return std::string(); };
+    std::string host;        // the sensor's name in alerts; empty: the host name
+    IfaceNames iface_names;  // live: the watched interfaces; replay: none
     // Turns record time into Unix time (live: CLOCK_MONOTONIC to realtime; replay: 0).
     std::int64_t clock_offset_ns = 0;
     std::shared_ptr<const trails::Whitelist> whitelist = std::make_shared<trails::Whitelist>();

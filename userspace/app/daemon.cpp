@@ -209,15 +209,10 @@ int run_daemon(const RunOptions& o) {
     if (!o.log_dir.empty()) {
         fanout.add(std::make_unique<output::LogDirOutput>(o.log_dir));
     }
-    std::map<std::uint32_t, std::string> iface_names;
-    for (const auto& itf : interfaces) {
-        iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
-    }
     auto analyzer_config = analysis_config(o.sensor_name, o.analysis);
-    analyzer_config.iface_name = [&iface_names](std::uint32_t ifindex) {
-        auto it = iface_names.find(ifindex);
-        return it == iface_names.end() ? std::to_string(ifindex) : it->second;
-    };
+    for (const auto& itf : interfaces) {
+        analyzer_config.iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
+    }
     analyzer_config.clock_offset_ns = monotonic_to_realtime_offset();
     Analyzer analyzer(trail_set, fanout, std::move(analyzer_config));
     BoundedQueue<capture::RecordBatch> record_queue(o.queue_records);

@@ -6,13 +6,20 @@
 
 namespace spoor::app {
 
+std::string_view iface_name(const IfaceNames& names, std::uint32_t ifindex) {
+    const auto it = names.find(ifindex);
+    return it == names.end() ? std::string_view() : std::string_view(it->second);
+}
+
 FlowAnalysis::FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
-                           std::unique_ptr<detect::DomainMatcher> matcher, IfaceName iface_name)
+                           std::unique_ptr<detect::DomainMatcher> matcher,
+                           std::shared_ptr<const detect::UrlIndex> urls,
+                           const IfaceNames& iface_names)
     : trails_(std::move(trails)),
       matcher_(std::move(matcher)),
-      iface_name_(std::move(iface_name)),
+      iface_names_(iface_names),
       dns_(trails_, *matcher_),
-      http_(trails_, *matcher_),
+      http_(trails_, *matcher_, std::move(urls)),
       tls_(trails_, *matcher_) {}
 
 void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
@@ -29,7 +36,7 @@ void FlowAnalysis::analyse(const DecodedRecord& record, WorkerOutput& out) {
     const auto reasons = record.header.reasons;
     const auto& packet = record.packet;
     const auto timestamp = record.timestamp_ns;
-    const auto iface = iface_name_(record.header.ifindex);
+    const auto iface = iface_name(iface_names_, record.header.ifindex);
     const auto observe = [&](WorkerOutput::Observation::Kind kind, std::uint32_t name) {
         out.observations.push_back(
             {record.index, kind, packet, timestamp, record.header.ifindex, name});
@@ -42,13 +49,12 @@ void FlowAnalysis::analyse(const DecodedRecord& record, WorkerOutput& out) {
         detect::add_trail_hit_alerts(record.header, packet, *trails_, timestamp, iface, alerts_);
     }
     if (reasons & SPOOR_REASON_DNS) {
-        names_.clear();
-        dns_.inspect(packet, timestamp, iface, alerts_, &names_);
-        for (const auto& name : names_) {
-            observe(name.nxdomain ? WorkerOutput::Observation::Kind::DnsNxdomain
-                                  : WorkerOutput::Observation::Kind::DnsQuery,
-                    static_cast<std::uint32_t>(out.names.size()));
-            out.names.push_back(name.name);
+        const auto first = out.names.size();
+        dns_.inspect(packet, timestamp, iface, alerts_, &out.names);
+        for (auto i = first; i < out.names.size(); ++i) {
+            observe(out.names[i].nxdomain ? WorkerOutput::Observation::Kind::DnsNxdomain
+                                          : WorkerOutput::Observation::Kind::DnsQuery,
+                    static_cast<std::uint32_t>(i));
         }
     }
     // A follow-up segment continues whichever head or handshake its flow began:

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -22,6 +22,10 @@
 #include "trails/trail_set.h"
 
 namespace spoor::app {
+
+// Interface names by ifindex, resolved once at start; a record of another interface has none.
+using IfaceNames = std::map<std::uint32_t, std::string>;
+std::string_view iface_name(const IfaceNames& names, std::uint32_t ifindex);
 
 // A record decoded, with where it stands in its batch.
 struct DecodedRecord {
@@ -51,7 +55,7 @@ struct WorkerOutput {
     // Alerts released by time (HTTP alerts whose response did not come), at the batch's end.
     std::vector<detect::Alert> released;
     std::vector<Observation> observations;
-    std::vector<proto::DnsName> names;
+    std::vector<detect::DnsNameSeen> names;  // as the DNS detector reported them
 
     void clear() {
         alerts.clear();
@@ -70,10 +74,11 @@ struct WorkerStats {
 
 class FlowAnalysis {
   public:
-    using IfaceName = std::function<std::string(std::uint32_t ifindex)>;
-
+    // `iface_names` outlives the worker (the Analyzer's configuration holds it).
+    // The name tables behind `matcher` and `urls` are shared by every worker.
     FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
-                 std::unique_ptr<detect::DomainMatcher> matcher, IfaceName iface_name);
+                 std::unique_ptr<detect::DomainMatcher> matcher,
+                 std::shared_ptr<const detect::UrlIndex> urls, const IfaceNames& iface_names);
 
     // Analyses `records` (in order), then releases what waited past `batch_end_ns`.
     void analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
@@ -90,12 +95,11 @@ class FlowAnalysis {
 
     std::shared_ptr<const trails::TrailSet> trails_;
     std::unique_ptr<detect::DomainMatcher> matcher_;
-    IfaceName iface_name_;
+    const IfaceNames& iface_names_;
     detect::DnsDetector dns_;
     detect::HttpDetector http_;
     detect::TlsDetector tls_;
-    std::vector<detect::Alert> alerts_;       // one record's, reused
-    std::vector<detect::DnsNameSeen> names_;  // one record's, reused
+    std::vector<detect::Alert> alerts_;  // one record's, reused
 };
 
 }  // namespace spoor::app

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <stdexcept>
-#include <vector>
 
 #include "bpf/sensor_object.h"
 
@@ -13,13 +12,10 @@ namespace spoor::bpf {
 TestRunResult test_run(SensorObject& object, Hook hook, std::span<const std::uint8_t> frame,
                        std::uint64_t packet_time_ns, std::uint32_t repeat) {
     object.set_test_clock(packet_time_ns);
-    // The kernel may write the (unchanged) packet back: give it a buffer of its own.
-    std::vector<std::uint8_t> out(frame.size() + 256);
+    // No data_out: the kernel copies the packet back only when asked, and nothing reads it.
     LIBBPF_OPTS(bpf_test_run_opts, opts);
     opts.data_in = frame.data();
     opts.data_size_in = static_cast<__u32>(frame.size());
-    opts.data_out = out.data();
-    opts.data_size_out = static_cast<__u32>(out.size());
     opts.repeat = repeat;
     const int fd = hook == Hook::Xdp ? object.xdp_prog_fd() : object.tc_prog_fd();
     if (bpf_prog_test_run_opts(fd, &opts) != 0) {

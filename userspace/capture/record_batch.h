@@ -11,11 +11,14 @@ namespace spoor::capture {
 
 class RecordBatch {
   public:
+    // Room for `bytes` of records, so that filling a batch allocates once.
+    explicit RecordBatch(std::size_t bytes = 0) { bytes_.reserve(bytes); }
+
     void append(const void* data, std::uint32_t size) {
-        const auto at = bytes_.size();
-        bytes_.resize(at + sizeof(size) + size);
-        std::memcpy(bytes_.data() + at, &size, sizeof(size));
-        std::memcpy(bytes_.data() + at + sizeof(size), data, size);
+        const auto* length = reinterpret_cast<const std::uint8_t*>(&size);
+        const auto* record = static_cast<const std::uint8_t*>(data);
+        bytes_.insert(bytes_.end(), length, length + sizeof(size));
+        bytes_.insert(bytes_.end(), record, record + size);
         ++count_;
     }
 

@@ -12,6 +12,9 @@ namespace spoor::capture {
 namespace {
 // Hand a batch to analysis once it holds this much, even mid-drain.
 constexpr std::size_t kBatchBytes = 1 << 20;
+// What a new batch reserves: a quiet link's few records need no more, a busy one's batch
+// doubles four times on its way to kBatchBytes.
+constexpr std::size_t kBatchStartBytes = kBatchBytes / 16;
 }  // namespace
 
 RingReader::RingReader(int ring_fd, BoundedQueue<RecordBatch>& queue, RingStats& stats)
@@ -29,8 +32,6 @@ RingReader::~RingReader() {
 int RingReader::on_record(void* ctx, void* data, std::size_t size) {
     auto* self = static_cast<RingReader*>(ctx);
     self->batch_.append(data, static_cast<std::uint32_t>(size));
-    self->stats_.records.fetch_add(1, std::memory_order_relaxed);
-    self->stats_.bytes.fetch_add(size, std::memory_order_relaxed);
     if (self->batch_.size_bytes() >= kBatchBytes) {
         self->flush_batch();
     }
@@ -41,11 +42,15 @@ void RingReader::flush_batch() {
     if (batch_.empty()) {
         return;
     }
+    // Counted once a batch rather than once a record: the reader's only shared writes.
     const auto count = batch_.count();
+    stats_.records.fetch_add(count, std::memory_order_relaxed);
+    stats_.bytes.fetch_add(batch_.size_bytes() - count * sizeof(std::uint32_t),
+                           std::memory_order_relaxed);
     if (!queue_.push(std::move(batch_))) {
         stats_.dropped.fetch_add(count, std::memory_order_relaxed);
     }
-    batch_ = RecordBatch{};
+    batch_ = RecordBatch(kBatchStartBytes);
 }
 
 void RingReader::poll(std::chrono::milliseconds timeout) {

@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "common/text.h"
+
 namespace spoor::detect {
 
 namespace {
@@ -12,9 +14,7 @@ std::string lower(std::string_view text) {
     std::string out(text);
     // ASCII only on purpose: the keywords are ASCII, and a locale-aware tolower
     // would make classification depend on the environment.
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    });
+    std::transform(out.begin(), out.end(), out.begin(), to_lower_ascii);
     return out;
 }
 

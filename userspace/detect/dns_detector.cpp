@@ -23,6 +23,11 @@ std::string sinkhole_owner(std::string_view info) {
     return name.empty() ? "unknown" : std::string(name);
 }
 
+// The questions names are checked in: class IN, not a reverse lookup, a host name.
+bool is_checked(const proto::DnsQuestion& q) {
+    return q.qclass == kClassIn && q.qtype != kTypePtr && q.name.valid;
+}
+
 }  // namespace
 
 DnsDetector::DnsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher)
@@ -74,7 +79,7 @@ void DnsDetector::report_names(std::vector<DnsNameSeen>& names) const {
     }
     for (std::size_t i = 0; i < message_.question_count; ++i) {
         const auto& q = message_.questions[i];
-        if (q.qclass == kClassIn && q.qtype != kTypePtr && q.name.valid && q.name.labels > 0) {
+        if (is_checked(q) && q.name.labels > 0) {
             names.push_back({q.name, false});
         }
     }
@@ -93,7 +98,7 @@ Alert DnsDetector::dns_alert(const Seen& seen) {
 void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
     for (std::size_t i = 0; i < message_.question_count; ++i) {
         const auto& q = message_.questions[i];
-        if (q.qclass != kClassIn || q.qtype == kTypePtr || !q.name.valid) {
+        if (!is_checked(q)) {
             continue;
         }
         const auto match = matcher_.match(q.name);

@@ -34,6 +34,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/text.h"
+
 namespace spoor::detect {
 
 namespace {
@@ -259,7 +261,7 @@ class NameIndex {
   public:
     using Node = std::pair<const std::string, std::uint32_t>;
 
-    explicit NameIndex(const std::unordered_map<std::string, std::uint32_t>& domains) {
+    explicit NameIndex(const trails::TextIndex& domains) {
         // At most 2/3 full, so that probe runs stay short.
         const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, domains.size() * 3 / 2));
         slots_ = HugeArray<Slot>(slots, Slot{0, kNoRecord});
@@ -494,7 +496,7 @@ using CompileError = std::unique_ptr<hs_compile_error_t, CompileErrorFree>;
 // As every match ends with the name, a regex trail's text has no "(suffix)".
 class RegexDomains {
   public:
-    explicit RegexDomains(const std::unordered_map<std::string, std::uint32_t>& patterns) {
+    explicit RegexDomains(const trails::TextIndex& patterns) {
         // Sorted, so that ids (and ties between patterns) do not depend on hash order.
         std::vector<std::pair<std::string_view, std::uint32_t>> listed(patterns.begin(),
                                                                        patterns.end());
@@ -713,9 +715,7 @@ struct DomainTables {
             }
             if (!suffix.empty()) {
                 std::string lower(suffix);
-                std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
-                    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-                });
+                std::transform(lower.begin(), lower.end(), lower.begin(), to_lower_ascii);
                 internal.push_back(std::move(lower));
             }
         }

@@ -39,8 +39,11 @@ Destination destination(const proto::HttpRequest& request, std::string_view addr
 
 }  // namespace
 
-HttpDetector::HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher)
-    : trails_(std::move(trails)), domains_(matcher), urls_(trails_) {}
+HttpDetector::HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher,
+                           std::shared_ptr<const UrlIndex> urls)
+    : trails_(std::move(trails)),
+      domains_(matcher),
+      urls_(urls ? std::move(urls) : std::make_shared<const UrlIndex>(*trails_)) {}
 
 void HttpDetector::inspect(const proto::Packet& packet, bool starts_head,
                            std::uint64_t timestamp_ns, std::string_view in_iface,
@@ -100,9 +103,12 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
         return status;
     }
     ++stats_.requests;
-    // Without a Host, the server's address as a Host header would write it ("[v6]").
-    const std::string address =
-        packet.dst.is_v4() ? packet.dst.to_string() : "[" + packet.dst.to_string() + "]";
+    // Without a Host, the server's address as a Host header would write it ("[v6]"); formatted
+    // only then, as nearly every request has a Host.
+    std::string address;
+    if (request_.host.empty()) {
+        address = packet.dst.is_v4() ? packet.dst.to_string() : "[" + packet.dst.to_string() + "]";
+    }
     const Destination where = destination(request_, address);
     const bool post = request_.method == "POST";
 
@@ -138,7 +144,7 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
         }
     }
     if (!request_.user_agent.empty()) {
-        if (const auto it = trails_->user_agents.find(std::string(request_.user_agent));
+        if (const auto it = trails_->user_agents.find(request_.user_agent);
             it != trails_->user_agents.end()) {
             alert("UA", it->first, it->second, "http.http_user_agent");
         }
@@ -163,19 +169,22 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
 proto::HttpStatus HttpDetector::analyse_response(std::span<const std::uint8_t> head,
                                                  const proto::Packet& packet,
                                                  std::vector<Alert>& out) {
+    // Only a response that completes waiting alerts is worth parsing.
+    const FlowDirection request{packet.dst, packet.src, packet.dst_port, packet.src_port};
+    Waiting* waiting = waiting_.find(request);
+    if (waiting == nullptr) {
+        return proto::HttpStatus::Ok;
+    }
     const auto status = proto::parse_http_response(head, response_);
     if (status != proto::HttpStatus::Ok) {
         return status;
     }
-    const FlowDirection request{packet.dst, packet.src, packet.dst_port, packet.src_port};
-    if (Waiting* waiting = waiting_.find(request)) {
-        for (Alert& alert : waiting->alerts) {
-            alert.http->status = response_.status;
-            alert.http->http_content_type.assign(response_.content_type);
-            out.push_back(std::move(alert));
-        }
-        waiting_.erase(request);
+    for (Alert& alert : waiting->alerts) {
+        alert.http->status = response_.status;
+        alert.http->http_content_type.assign(response_.content_type);
+        out.push_back(std::move(alert));
     }
+    waiting_.erase(request);
     return status;
 }
 

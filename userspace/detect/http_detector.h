@@ -37,7 +37,9 @@ class HttpDetector {
     static constexpr std::size_t kMaxFlows = 4096;
     static constexpr std::uint64_t kResponseWaitNs = 2'000'000'000;
 
-    HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher);
+    // `urls` is shared by the detectors of every analysis thread; without it, built here.
+    HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher,
+                 std::shared_ptr<const UrlIndex> urls = nullptr);
 
     // A TCP segment the kernel sent for HTTP: `starts_head` when its payload
     // starts a request or response, else a follow-up of a head begun earlier.

@@ -80,16 +80,19 @@ void TlsDetector::inspect_tcp(const proto::Packet& packet, bool starts_record,
 
 void TlsDetector::inspect_quic(const proto::Packet& packet, std::uint64_t timestamp_ns,
                                std::string_view in_iface, std::vector<Alert>& out) {
+    // A connection whose hello was read needs no more decrypting.
+    const auto key = FlowDirection::of(packet);
+    if (const QuicHandshake* read = quic_.find(key); read != nullptr && read->done) {
+        ++stats_.quic_initials;
+        return;
+    }
     if (quic_decoder_.decode(packet.payload) != proto::QuicStatus::Ok) {
         // Server Initials (their keys differ), other versions, or damage.
         ++stats_.quic_undecrypted;
         return;
     }
     ++stats_.quic_initials;
-    QuicHandshake& handshake = quic_.get(FlowDirection::of(packet));
-    if (handshake.done) {
-        return;
-    }
+    QuicHandshake& handshake = quic_.get(key);
     for (const auto& frame : quic_decoder_.crypto_frames()) {
         handshake.crypto.add(frame);
     }
@@ -138,8 +141,8 @@ void TlsDetector::check_client_hello(std::span<const std::uint8_t> body, const S
     TlsInfo info;
     info.sni.assign(hello_.sni);
     info.version = version_name(hello_.version);
-    info.ja3 = proto::ja3(hello_);
     info.ja3_string = proto::ja3_text(hello_);
+    info.ja3 = proto::ja3(info.ja3_string);
     info.ja4 = proto::ja4(hello_, seen.quic);
 
     if (!hello_.sni.empty()) {

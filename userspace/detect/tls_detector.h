@@ -26,7 +26,7 @@ struct TlsStats {
     std::uint64_t client_hellos = 0;     // TLS and QUIC
     std::uint64_t certificates = 0;      // leaf certificates hashed
     std::uint64_t malformed = 0;         // records, hellos or certificates that do not parse
-    std::uint64_t quic_initials = 0;     // client Initial packets decrypted
+    std::uint64_t quic_initials = 0;     // client Initials decrypted, or of a hello already read
     std::uint64_t quic_undecrypted = 0;  // QUIC Initials that are not a client's, or corrupt
     std::uint64_t flows_evicted = 0;     // unfinished handshakes forgotten to stay bounded
 };

@@ -37,20 +37,18 @@ std::string without_values(std::string_view path) {
 
 }  // namespace
 
-UrlMatcher::UrlMatcher(std::shared_ptr<const trails::TrailSet> trails)
-    : trails_(std::move(trails)) {
-    urls_.reserve(trails_->urls.size());
-    filter_ = BloomFilter(trails_->urls.size());
-    for (const auto& [key, record] : trails_->urls) {
+UrlIndex::UrlIndex(const trails::TrailSet& trails) : filter(trails.urls.size()) {
+    urls.reserve(trails.urls.size());
+    for (const auto& [key, record] : trails.urls) {
         const std::string_view stripped = strip_slashes(key);
-        urls_.emplace(std::string(stripped), record);
-        filter_.add(Hash{}(stripped));
+        urls.emplace(std::string(stripped), record);
+        filter.add(Hash{}(stripped));
     }
 }
 
 std::optional<UrlMatch> UrlMatcher::match(std::string_view host, std::string_view path,
                                           std::string_view post_body) {
-    if (urls_.empty()) {
+    if (index_->urls.empty()) {
         return std::nullopt;
     }
     // "host:80" is the host: Maltrail's trails never carry the default port.
@@ -110,11 +108,11 @@ std::optional<UrlMatch> UrlMatcher::match(std::string_view host, std::string_vie
             }
             key_.assign(with_host ? std::string_view(url_).substr(0, host_size) : "");
             key_.append(candidate);
-            if (!filter_.may_contain(Hash{}(key_))) {
+            if (!index_->filter.may_contain(UrlIndex::Hash{}(key_))) {
                 continue;
             }
-            const auto it = urls_.find(std::string_view(key_));
-            if (it == urls_.end()) {
+            const auto it = index_->urls.find(std::string_view(key_));
+            if (it == index_->urls.end()) {
                 continue;
             }
             // The URL with what the trail does not name in parentheses.

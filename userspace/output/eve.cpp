@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proto/digest.h"
+
 namespace spoor::output {
 
 namespace {
@@ -229,16 +231,14 @@ std::string community_id_v1(const detect::Alert& alert, std::uint16_t seed) {
         put_u16(input, key.second.port);
     }
 
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int digest_len = 0;
-    if (EVP_Digest(input.data(), input.size(), digest.data(), &digest_len, EVP_sha1(), nullptr) !=
-        1) {
+    const proto::Digest sha1 = proto::digest(proto::DigestKind::Sha1, input);
+    if (sha1.size == 0) {
         // Only a broken libcrypto gets here; an alert without the id beats no alert.
         return {};
     }
     // base64 of 20 bytes: 28 characters plus the terminating NUL EVP_EncodeBlock writes.
-    std::array<unsigned char, 4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1> b64{};
-    const int b64_len = EVP_EncodeBlock(b64.data(), digest.data(), static_cast<int>(digest_len));
+    std::array<unsigned char, 4 * ((sizeof(sha1.bytes) + 2) / 3) + 1> b64{};
+    const int b64_len = EVP_EncodeBlock(b64.data(), sha1.bytes.data(), static_cast<int>(sha1.size));
     return "1:" + std::string(reinterpret_cast<const char*>(b64.data()), b64_len);
 }
 

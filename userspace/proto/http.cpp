@@ -5,6 +5,8 @@
 #include <charconv>
 #include <system_error>
 
+#include "common/text.h"
+
 // How the edge cases the header defers to this file are handled:
 //
 // - Line ends: CRLF, or a bare LF (RFC 9112 2.2 lets a recipient accept one; old scripts and
@@ -71,17 +73,13 @@ bool is_html_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // `s` equals `lowercase` ignoring ASCII case; `lowercase` is written in lower case.
 bool iequals(std::string_view s, std::string_view lowercase) {
     if (s.size() != lowercase.size()) {
         return false;
     }
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (lower(s[i]) != lowercase[i]) {
+        if (to_lower_ascii(s[i]) != lowercase[i]) {
             return false;
         }
     }

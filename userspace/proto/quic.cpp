@@ -222,7 +222,8 @@ QuicKeys quic_client_initial_keys(std::span<const std::uint8_t> dcid) {
     return keys;
 }
 
-// Created on first use, so datagrams that are not Initials cost no allocation.
+// Created on first use, so datagrams that are not Initials cost no allocation; kept for the
+// decoder's life, since a context costs more to make than to key again.
 struct QuicInitialDecoder::Ciphers {
     CipherCtxPtr ecb;
     CipherCtxPtr gcm;
@@ -278,6 +279,9 @@ struct QuicInitialDecoder::Ciphers {
     }
 };
 
+QuicInitialDecoder::QuicInitialDecoder() = default;
+QuicInitialDecoder::~QuicInitialDecoder() = default;
+
 QuicStatus QuicInitialDecoder::decode(std::span<const std::uint8_t> datagram) {
     dcid_size_ = 0;
     plaintext_.clear();
@@ -286,7 +290,10 @@ QuicStatus QuicInitialDecoder::decode(std::span<const std::uint8_t> datagram) {
     // reserved, appending never reallocates and the spans in frames_ stay put.
     plaintext_.reserve(datagram.size());
 
-    Ciphers ciphers;
+    if (!ciphers_) {
+        ciphers_ = std::make_unique<Ciphers>();
+    }
+    Ciphers& ciphers = *ciphers_;
     std::size_t decoded = 0;
     while (!datagram.empty()) {
         const std::size_t plaintext_before = plaintext_.size();

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -43,6 +44,11 @@ class QuicInitialDecoder {
     // Largest Initial payload decrypted; a longer one is Malformed.
     static constexpr std::size_t kMaxPayload = 4096;
 
+    QuicInitialDecoder();
+    ~QuicInitialDecoder();
+    QuicInitialDecoder(const QuicInitialDecoder&) = delete;
+    QuicInitialDecoder& operator=(const QuicInitialDecoder&) = delete;
+
     // Every Initial packet coalesced at the front of `datagram` (RFC 9000 12.2) is
     // decrypted; decoding stops at the first packet of another type. Ok when at
     // least one was decrypted. A later Initial that fails ends decoding too and
@@ -55,7 +61,8 @@ class QuicInitialDecoder {
     std::span<const QuicCryptoFrame> crypto_frames() const { return frames_; }
 
   private:
-    struct Ciphers;  // the OpenSSL contexts of one decode(), in quic.cpp
+    // The OpenSSL cipher contexts, made on the first Initial and keyed again for each packet.
+    struct Ciphers;
 
     QuicStatus decode_packet(std::span<const std::uint8_t> rest, bool first, Ciphers& ciphers,
                              std::size_t& packet_size);
@@ -71,6 +78,7 @@ class QuicInitialDecoder {
     std::array<std::uint8_t, 20> keys_dcid_{};
     std::size_t keys_dcid_size_ = 0;
     bool have_keys_ = false;
+    std::unique_ptr<Ciphers> ciphers_;
 };
 
 // Reassembles a CRYPTO stream from frames arriving in any order, up to

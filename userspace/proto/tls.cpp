@@ -1,13 +1,11 @@
 #include "proto/tls.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <memory>
 
 #include "lib/bytes.h"
+#include "proto/digest.h"
 
 namespace spoor::proto {
 namespace {
@@ -279,64 +277,13 @@ void append_hex_list(std::string& out, const std::vector<std::uint16_t>& values)
     }
 }
 
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-struct MdFree {
-    void operator()(EVP_MD* md) const { EVP_MD_free(md); }
-};
-using Md = std::unique_ptr<EVP_MD, MdFree>;
-
-// Digests fetched once for the process. EVP_md5() and friends make every
-// EVP_DigestInit_ex search the providers again under a lock, which cost more
-// than hashing a ClientHello's lists. Fetched algorithms are immutable and shared
-// by threads; a fetch that fails (MD5 under a FIPS-only provider) stays null.
-const EVP_MD* md5() {
-    static const Md md(EVP_MD_fetch(nullptr, "MD5", nullptr));
-    return md.get();
-}
-const EVP_MD* sha1() {
-    static const Md md(EVP_MD_fetch(nullptr, "SHA1", nullptr));
-    return md.get();
-}
-const EVP_MD* sha256() {
-    static const Md md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
-    return md.get();
-}
-
-// Lower-case hex digest; empty if libcrypto refuses (MD5 is unavailable under a FIPS-only
-// provider, and a missing fingerprint is better than a wrong one).
-std::string hex_digest(const EVP_MD* md, std::span<const std::uint8_t> input) {
-    const MdCtx ctx(EVP_MD_CTX_new());
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int digest_len = 0;
-    if (md == nullptr || !ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), input.data(), input.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), digest.data(), &digest_len) != 1) {
-        return {};
-    }
-    std::string hex;
-    hex.reserve(2 * digest_len);
-    for (unsigned int i = 0; i < digest_len; ++i) {
-        hex += kHexDigits[digest[i] >> 4];
-        hex += kHexDigits[digest[i] & 0xf];
-    }
-    return hex;
-}
-
-std::string hex_digest(const EVP_MD* md, std::string_view input) {
-    return hex_digest(md,
-                      std::span(reinterpret_cast<const std::uint8_t*>(input.data()), input.size()));
-}
-
 // JA4's truncated SHA-256; a list with nothing in it is spelled as zeros rather than hashed, so
 // that "no values" reads as such.
 std::string ja4_hash(std::string_view list_text) {
     if (list_text.empty()) {
         return "000000000000";
     }
-    std::string hash = hex_digest(sha256(), list_text);
+    std::string hash = hex_digest(DigestKind::Sha256, list_text);
     hash.resize(12, '0');  // zeros only if libcrypto failed
     return hash;
 }
@@ -468,8 +415,8 @@ std::string ja3_text(const ClientHello& hello) {
     return out;
 }
 
-std::string ja3(const ClientHello& hello) {
-    return hex_digest(md5(), ja3_text(hello));
+std::string ja3(std::string_view text) {
+    return hex_digest(DigestKind::Md5, text);
 }
 
 std::string ja4(const ClientHello& hello, bool quic) {
@@ -548,7 +495,7 @@ TlsStatus leaf_certificate_sha1(std::span<const std::uint8_t> body, std::string&
     if (leaf.empty()) {
         return TlsStatus::Malformed;  // an empty list: no leaf to name
     }
-    sha1_hex = hex_digest(sha1(), leaf);
+    sha1_hex = hex_digest(DigestKind::Sha1, leaf);
     return sha1_hex.empty() ? TlsStatus::Malformed : TlsStatus::Ok;
 }
 

@@ -46,9 +46,10 @@ struct ClientHello {
 TlsStatus parse_client_hello(std::span<const std::uint8_t> body, ClientHello& out);
 
 // JA3 (Salesforce): "version,ciphers,extensions,groups,ec_point_formats" with
-// decimal values joined by "-", GREASE left out; ja3() is its MD5 in lower-case hex.
+// decimal values joined by "-", GREASE left out; ja3() is the MD5 of that text in lower-case
+// hex (the text is built once, as alerts show both).
 std::string ja3_text(const ClientHello& hello);
-std::string ja3(const ClientHello& hello);
+std::string ja3(std::string_view ja3_text);
 
 // JA4 (FoxIO, "JA4: TLS Client Fingerprinting"): e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1".
 // `quic` selects the "q" transport prefix instead of "t".

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -63,19 +64,28 @@ struct IpPortHash {
     std::size_t operator()(const IpPort& p) const noexcept;
 };
 
+// Indicator text -> record id, searchable with a string_view (no string built per lookup).
+struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+        return std::hash<std::string_view>{}(text);
+    }
+};
+using TextIndex = std::unordered_map<std::string, std::uint32_t, TextHash, std::equal_to<>>;
+
 class TrailSet {
   public:
     // Indicator -> index into records().
     std::unordered_map<IpAddress, std::uint32_t, IpAddressHash> ips;
     std::unordered_map<Prefix, std::uint32_t, PrefixHash> cidrs;
     std::unordered_map<IpPort, std::uint32_t, IpPortHash> ipports;
-    std::unordered_map<std::string, std::uint32_t> domains;        // lower-case, no trailing dot
-    std::unordered_map<std::string, std::uint32_t> regex_domains;  // pattern text as listed
-    std::unordered_map<std::string, std::uint32_t> urls;  // as normalised by the line rules
-    std::unordered_map<std::string, std::uint32_t> user_agents;
-    std::unordered_map<std::string, std::uint32_t> cert_sha1;
-    std::unordered_map<std::string, std::uint32_t> ja3;
-    std::unordered_map<std::string, std::uint32_t> ja4;
+    TextIndex domains;        // lower-case, no trailing dot
+    TextIndex regex_domains;  // pattern text as listed
+    TextIndex urls;           // as normalised by the line rules
+    TextIndex user_agents;
+    TextIndex cert_sha1;
+    TextIndex ja3;
+    TextIndex ja4;
 
     const std::vector<TrailRecord>& records() const { return records_; }
     const TrailRecord& record(std::uint32_t id) const { return records_.at(id); }

@@ -54,7 +54,7 @@ struct Fixture {
         fanout.add(std::make_unique<Capture>(lines));
         app::AnalyzerConfig config;
         config.host = "sensor-1";
-        config.iface_name = [](std::uint32_t) { return std::string("eth0"); };
+        config.iface_names = {{2, "eth0"}};
         config.clock_offset_ns = 1'000'000'000'000'000'000;  // record time 0 = 2001-09-09T01:46:40Z
         analyzer = std::make_unique<app::Analyzer>(set, fanout, std::move(config));
     }

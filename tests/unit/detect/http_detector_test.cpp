@@ -75,7 +75,7 @@ std::vector<std::string> trails_of(const std::vector<detect::Alert>& alerts) {
 
 TEST_CASE("URL candidates: the path, bare or after the host, first hit shown as host(/rest)") {
     detect::UrlMatcher m(
-        url_trails({"/malicious-login.php", "evil.example/dl/x.exe", "/kit/", "/panel/index"}));
+        *url_trails({"/malicious-login.php", "evil.example/dl/x.exe", "/kit/", "/panel/index"}));
     // A path trail matches on any host; the host is the unmatched part.
     CHECK(url_match(m, "a.example", "/malicious-login.php") == "(a.example)/malicious-login.php");
     CHECK(url_match(m, "a.example", "/malicious-login.php?u=1") ==
@@ -99,7 +99,7 @@ TEST_CASE("URL candidates: the path, bare or after the host, first hit shown as 
 
 TEST_CASE("URL candidates: query without values, the first parameter, a POST body, the root page") {
     detect::UrlMatcher m(
-        url_trails({"/c.php?id=", "/api.php?a=&b=", "/post.php?cmd=ping", "10.9.9.9/"}));
+        *url_trails({"/c.php?id=", "/api.php?a=&b=", "/post.php?cmd=ping", "10.9.9.9/"}));
     CHECK(url_match(m, "h.example", "/c.php?id=17&x=2") == "(h.example)/c.php?id=(17&x=2)");
     CHECK(url_match(m, "h.example", "/api.php?a=1&b=2") == "(h.example)/api.php?a=&b=");
     CHECK(url_match(m, "h.example", "/api.php?a=1&c=2") == "-");

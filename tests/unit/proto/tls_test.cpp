@@ -273,7 +273,7 @@ TEST_CASE("JA4 of the published Chrome example") {
     CHECK(ja3_text(p.hello) ==
           "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
           "27-0-51-16-17513-23-45-13-5-35-18-43-65281-11-10-21,29-23-24,0");
-    CHECK(ja3(p.hello) == "c000e2caf3a25423f9de6c8a4b12a975");
+    CHECK(ja3(ja3_text(p.hello)) == "c000e2caf3a25423f9de6c8a4b12a975");
 }
 
 TEST_CASE("JA4 of published captures") {
@@ -324,7 +324,7 @@ TEST_CASE("JA4 of a hand-built TLS 1.2 hello") {
     // Parts b and c: sha256sum of "009e,00ff,c02f,c030" and of "000a,000b,000d,ff01_0401,0501".
     CHECK(ja4(p.hello, false) == "t12i0405h1_9c0314f64b5a_c81523bf1a9d");
     CHECK(ja3_text(p.hello) == "771,49199-49200-158-255,65281-10-11-13-16,29-23,0");
-    CHECK(ja3(p.hello) == "e3dcd38f1e1b6f5cbe7d2cd1cacd6b0f");  // md5sum of the text
+    CHECK(ja3(ja3_text(p.hello)) == "e3dcd38f1e1b6f5cbe7d2cd1cacd6b0f");  // md5sum of the text
 }
 
 TEST_CASE("the frame builder's hello") {
@@ -345,7 +345,7 @@ TEST_CASE("the frame builder's hello") {
     // and "000a,000d,002b,0033_0403,0804,0401,0503,0805,0501,0806,0601".
     CHECK(ja4(p.hello, false) == "t13d0506h2_e133e205ac38_b0b305792b57");
     CHECK(ja3_text(p.hello) == "771,4865-4866-4867-49195-49199,0-43-10-13-51-16,29-23-24,");
-    CHECK(ja3(p.hello) == "35de25c547272a0e8fd9de410e7a8942");
+    CHECK(ja3(ja3_text(p.hello)) == "35de25c547272a0e8fd9de410e7a8942");
 
     SUBCASE("padded, without a name") {
         const Parsed q(body_of(tls_client_hello("", 600, 1)));
@@ -367,7 +367,7 @@ TEST_CASE("JA3 examples of the JA3 README") {
     REQUIRE(p.status == TlsStatus::Ok);
     CHECK(ja3_text(p.hello) ==
           "769,47-53-5-10-49161-49162-49171-49172-50-56-19-4,0-10-11,23-24-25,0");
-    CHECK(ja3(p.hello) == "ada70206e40642a3e4461f35503241d5");
+    CHECK(ja3(ja3_text(p.hello)) == "ada70206e40642a3e4461f35503241d5");
 
     HelloSpec bare;  // a TLS 1.0 hello without extensions: the body ends after compression
     bare.legacy_version = 769;
@@ -379,7 +379,7 @@ TEST_CASE("JA3 examples of the JA3 README") {
     CHECK(q.hello.extensions.empty());
     CHECK(q.hello.version == 769);
     CHECK(ja3_text(q.hello) == "769,4-5-10-9-100-98-3-6-19-18-99,,,");
-    CHECK(ja3(q.hello) == "de350869b8c85de67a350c8d186f11e6");
+    CHECK(ja3(ja3_text(q.hello)) == "de350869b8c85de67a350c8d186f11e6");
     // JA4 of it, by hand: t, 10, i, 11 ciphers, 00 extensions, 00 ALPN; part c has nothing to hash.
     CHECK(ja4(q.hello, false).substr(0, 10) == "t10i110000");
     CHECK(ja4(q.hello, false).substr(24) == "000000000000");
@@ -603,7 +603,7 @@ TEST_CASE("random corruption of hellos never crashes") {
                 CHECK((a.empty() || (a.data() >= begin && a.data() + a.size() <= end)));
             }
             CHECK(ja4(h, false).size() == 36);
-            CHECK(ja3(h).size() == 32);
+            CHECK(ja3(ja3_text(h)).size() == 32);
         }
     }
     CHECK(ok > 0);  // some corruptions land in values, not lengths
