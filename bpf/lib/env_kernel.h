@@ -14,8 +14,6 @@
 #include "filter.h"
 #include "flow.h"
 
-#define SPOOR_DEDUP_ENTRIES 65536
-#define SPOOR_UDP_TRIPLE_ENTRIES 65536
 #define SPOOR_RING_BYTES (8u << 20)
 
 /*

@@ -120,6 +120,7 @@ class HttpTls(unittest.TestCase):
         self.assertGreaterEqual(stats["tls_client_hellos"], 4)
         self.assertGreaterEqual(stats["tls_certificates"], 1)
         self.assertEqual(stats["tls_malformed"], 0)
+        self.assertEqual(stats["flows_evicted"], 0)
         self.assertEqual(sensor.stop(), 0)
 
 

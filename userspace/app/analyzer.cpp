@@ -126,6 +126,8 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
     // The first worker's matcher builds the name tables, and the URL index is built once:
     // the other workers share both.
     const auto urls = std::make_shared<const detect::UrlIndex>(*trails_);
+    const auto whitelist =
+        config_.whitelist ? config_.whitelist : std::make_shared<const trails::Whitelist>();
     auto first =
         std::make_unique<detect::DomainMatcher>(trails_, config_.whitelist, config_.domains);
     for (unsigned i = 0; i < config_.threads; ++i) {
@@ -133,8 +135,8 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
                            ? std::move(first)
                            : std::make_unique<detect::DomainMatcher>(
                                  analyses_[0]->matcher(), config_.domains.negative_cache_entries);
-        analyses_.push_back(
-            std::make_unique<FlowAnalysis>(trails_, std::move(matcher), urls, config_.iface_names));
+        analyses_.push_back(std::make_unique<FlowAnalysis>(trails_, std::move(matcher), urls,
+                                                           whitelist, config_.iface_names));
     }
     shares_.resize(config_.threads);
     outputs_.resize(config_.threads);
@@ -298,6 +300,9 @@ void Analyzer::publish_stats() {
         sum.tls.certificates += s.tls.certificates;
         sum.tls.malformed += s.tls.malformed;
         sum.tls.quic_initials += s.tls.quic_initials;
+        sum.dns.tcp_flows_evicted += s.dns.tcp_flows_evicted;
+        sum.http.flows_evicted += s.http.flows_evicted;
+        sum.tls.flows_evicted += s.tls.flows_evicted;
     }
     const auto relaxed = std::memory_order_relaxed;
     stats_.dns_messages.store(sum.dns.messages, relaxed);
@@ -310,6 +315,8 @@ void Analyzer::publish_stats() {
     stats_.tls_certificates.store(sum.tls.certificates, relaxed);
     stats_.tls_malformed.store(sum.tls.malformed, relaxed);
     stats_.quic_initials.store(sum.tls.quic_initials, relaxed);
+    stats_.flows_evicted.store(
+        sum.dns.tcp_flows_evicted + sum.http.flows_evicted + sum.tls.flows_evicted, relaxed);
     const auto scans = scans_.stats();
     const auto dns = dns_heuristics_.stats();
     stats_.heuristic_keys.store(scans.port_scan.keys + scans.udp_scan.keys + scans.infection.keys +

@@ -45,6 +45,9 @@ struct AnalyzerStats {
     std::atomic<std::uint64_t> tls_certificates{0};
     std::atomic<std::uint64_t> tls_malformed{0};
     std::atomic<std::uint64_t> quic_initials{0};
+    // Unfinished DNS-over-TCP streams, HTTP heads and TLS/QUIC handshakes forgotten to stay
+    // within their tables.
+    std::atomic<std::uint64_t> flows_evicted{0};
     // ... and of the heuristics': keys held now (over their tables), and keys forgotten
     // while they still mattered because a table was full.
     std::atomic<std::uint64_t> heuristic_keys{0};

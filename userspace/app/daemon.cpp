@@ -266,6 +266,7 @@ int run_daemon(const RunOptions& o) {
                                 {"tls_certificates", a.tls_certificates.load()},
                                 {"tls_malformed", a.tls_malformed.load()},
                                 {"quic_initials", a.quic_initials.load()},
+                                {"flows_evicted", a.flows_evicted.load()},
                                 {"heuristic_keys", a.heuristic_keys.load()},
                                 {"heuristic_keys_evicted", a.heuristic_keys_evicted.load()},
                                 {"heuristic_alerts", a.heuristic_alerts.load()}}},

@@ -14,8 +14,10 @@ std::string_view iface_name(const IfaceNames& names, std::uint32_t ifindex) {
 FlowAnalysis::FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
                            std::unique_ptr<detect::DomainMatcher> matcher,
                            std::shared_ptr<const detect::UrlIndex> urls,
+                           std::shared_ptr<const trails::Whitelist> whitelist,
                            const IfaceNames& iface_names)
     : trails_(std::move(trails)),
+      whitelist_(std::move(whitelist)),
       matcher_(std::move(matcher)),
       iface_names_(iface_names),
       dns_(trails_, *matcher_),
@@ -46,7 +48,8 @@ void FlowAnalysis::analyse(const DecodedRecord& record, WorkerOutput& out) {
         observe(WorkerOutput::Observation::Kind::FlowStart, 0);
     }
     if (reasons & SPOOR_REASON_HIT) {
-        detect::add_trail_hit_alerts(record.header, packet, *trails_, timestamp, iface, alerts_);
+        detect::add_trail_hit_alerts(record.header, packet, *trails_, *whitelist_, timestamp, iface,
+                                     alerts_);
     }
     if (reasons & SPOOR_REASON_DNS) {
         const auto first = out.names.size();

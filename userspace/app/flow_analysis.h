@@ -20,6 +20,7 @@
 #include "proto/packet.h"
 #include "spoor/abi.h"
 #include "trails/trail_set.h"
+#include "trails/whitelist.h"
 
 namespace spoor::app {
 
@@ -78,7 +79,8 @@ class FlowAnalysis {
     // The name tables behind `matcher` and `urls` are shared by every worker.
     FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
                  std::unique_ptr<detect::DomainMatcher> matcher,
-                 std::shared_ptr<const detect::UrlIndex> urls, const IfaceNames& iface_names);
+                 std::shared_ptr<const detect::UrlIndex> urls,
+                 std::shared_ptr<const trails::Whitelist> whitelist, const IfaceNames& iface_names);
 
     // Analyses `records` (in order), then releases what waited past `batch_end_ns`.
     void analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
@@ -94,6 +96,7 @@ class FlowAnalysis {
     void analyse(const DecodedRecord& record, WorkerOutput& out);
 
     std::shared_ptr<const trails::TrailSet> trails_;
+    std::shared_ptr<const trails::Whitelist> whitelist_;  // never null
     std::unique_ptr<detect::DomainMatcher> matcher_;
     const IfaceNames& iface_names_;
     detect::DnsDetector dns_;

@@ -107,10 +107,6 @@ class SeenTable {
     std::size_t set_mask_ = 0;
 };
 
-// Sizes of the kernel's maps (bpf/lib/env_kernel.h): the same bounds, the same behaviour.
-constexpr std::size_t kDedupEntries = 65536;
-constexpr std::size_t kUdpTripleEntries = 65536;
-
 }  // namespace
 
 struct HostTables {
@@ -119,8 +115,9 @@ struct HostTables {
     bpf::FilterImage filter;
     std::vector<int> prefix_lengths[2];  // per family (v4, v6), longest first
     spoor_trail_value found{};           // value returned by the last lookup
-    SeenTable<spoor_dedup_key> dedup{kDedupEntries};
-    SeenTable<spoor_udp_triple_key> udp_triples{kUdpTripleEntries};
+    // The kernel maps' sizes (abi.h): the same bounds, the same behaviour.
+    SeenTable<spoor_dedup_key> dedup{SPOOR_DEDUP_ENTRIES};
+    SeenTable<spoor_udp_triple_key> udp_triples{SPOOR_UDP_TRIPLE_ENTRIES};
     std::vector<spoor_followup_slot> followups =
         std::vector<spoor_followup_slot>(SPOOR_FOLLOWUP_SLOTS);
     spoor_counters counters{};

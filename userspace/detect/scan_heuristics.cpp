@@ -256,7 +256,7 @@ class WindowTable {
         } else if (item_count_ >= limits_.max_items) {
             // `k` is the most recent key, and not the only one: it holds less than
             // max_items_per_key <= max_items items.
-            drop_oldest_key(timestamp_ns);
+            drop_oldest_key(timestamp_ns, k);
         }
         add_item(k, item, item_tag, now);
 
@@ -315,11 +315,24 @@ class WindowTable {
         }
     }
 
-    void drop_oldest_key(std::uint64_t timestamp_ns) {
-        if (!stale(oldest_key_, timestamp_ns)) {
+    // Evidence first: a flood of one-probe keys (spoofed sources) must not push out a key that
+    // has gathered items, such as a real scan going on during the flood. Among the few least
+    // recently seen keys, the first holding at most one item goes; when none does, the least
+    // recently seen. `keep` (the key at hand) never goes.
+    void drop_oldest_key(std::uint64_t timestamp_ns, std::uint32_t keep = kNone) {
+        constexpr int kLook = 8;
+        std::uint32_t victim = oldest_key_ != keep ? oldest_key_ : keys_[oldest_key_].newer;
+        std::uint32_t k = victim;
+        for (int n = 0; n < kLook && k != kNone; ++n, k = keys_[k].newer) {
+            if (k != keep && keys_[k].item_count <= 1) {
+                victim = k;
+                break;
+            }
+        }
+        if (!stale(victim, timestamp_ns)) {
             ++stats_.keys_evicted;
         }
-        drop_key(oldest_key_);
+        drop_key(victim);
     }
 
     std::uint32_t add_key(const Key& key, std::uint32_t tag, std::uint64_t timestamp_ns) {

@@ -36,8 +36,9 @@ const char* trail_type(std::uint8_t kind) {
 }  // namespace
 
 void add_trail_hit_alerts(const spoor_record& record, const proto::Packet& packet,
-                          const trails::TrailSet& trails, std::uint64_t timestamp_ns,
-                          std::string_view in_iface, std::vector<Alert>& out) {
+                          const trails::TrailSet& trails, const trails::Whitelist& whitelist,
+                          std::uint64_t timestamp_ns, std::string_view in_iface,
+                          std::vector<Alert>& out) {
     for (int side = 0; side < SPOOR_SIDES; ++side) {
         const spoor_hit& hit = record.hits[side];
         if (hit.kind == SPOOR_HIT_NONE || hit.trail_id >= trails.records().size()) {
@@ -46,6 +47,9 @@ void add_trail_hit_alerts(const spoor_record& record, const proto::Packet& packe
         const bool src = side == SPOOR_SIDE_SRC;
         const IpAddress& addr = src ? packet.src : packet.dst;
         const std::uint16_t port = src ? packet.src_port : packet.dst_port;
+        if (whitelist.has_address(addr)) {
+            continue;
+        }
         const auto& rec = trails.record(hit.trail_id);
 
         Alert alert = flow_alert(packet, timestamp_ns, in_iface);

@@ -181,6 +181,9 @@ struct spoor_udp_triple_key {
 /* Segments still to forward after an HTTP head or TLS record that did not fit. */
 #define SPOOR_FOLLOWUP_SEGMENTS 8
 #define SPOOR_FOLLOWUP_SLOTS 16384 /* power of two */
+/* LRU map sizes, kept by replay's host tables too */
+#define SPOOR_DEDUP_ENTRIES 65536
+#define SPOOR_UDP_TRIPLE_ENTRIES 65536
 
 struct spoor_followup_slot {
     struct spoor_flow_key key;

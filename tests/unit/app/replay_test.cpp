@@ -221,3 +221,19 @@ TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis thread
     CHECK(texts[1] == texts[0]);
     CHECK(texts[2] == texts[0]);
 }
+
+TEST_CASE("a whitelisted address or prefix never alerts, whatever trail lists it") {
+    Lab lab;
+    const auto cap = lab.capture(
+        "listed.pcap", {syn_to_listed(kT0, 30000),
+                        {kT0 + 1, build_frame(tcp("10.1.0.2", 30001, "10.55.0.1", 4444, 0x02))}});
+    auto options = lab.options({cap}, "plain");
+    REQUIRE(spoor::app::run_replay(options) == 0);
+    CHECK(lab.alerts("plain").size() == 2);
+    options = lab.options({cap}, "whitelisted");
+    options.analysis.whitelist = {lab.dir.write("whitelist.txt", "10.66.0.0/24\n").string()};
+    REQUIRE(spoor::app::run_replay(options) == 0);
+    const auto alerts = lab.alerts("whitelisted");
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0]["dest_ip"] == "10.55.0.1");
+}

@@ -583,3 +583,23 @@ TEST_CASE("local networks: a bad entry is refused with its text in the message")
         }
     }
 }
+
+TEST_CASE("scan: a flood of one-probe sources does not push out a scan in progress") {
+    detect::ScanConfig config;
+    config.max_keys = 100;
+    Fixture f(config);
+    std::size_t alerts = 0;
+    unsigned spoofed = 0;
+    for (std::uint16_t port = 1; port <= 11; ++port) {
+        alerts += f.see(tcp("10.9.0.1", 41000, "10.2.0.3", port, kSyn));
+        // Once the scan has shown two ports, more new sources between two probes than the
+        // table holds keys.
+        for (int i = 0; i < (port < 2 ? 10 : 300); ++i, ++spoofed) {
+            f.see(tcp(
+                "10.200." + std::to_string(spoofed / 250) + "." + std::to_string(1 + spoofed % 250),
+                40000, "10.2.0.2", 80, kSyn));
+        }
+    }
+    CHECK(alerts == 1);
+    CHECK(f.scans.stats().port_scan.keys <= 100);
+}
