@@ -41,6 +41,21 @@ Alert flow_alert(const proto::Packet& packet, std::uint64_t timestamp_ns,
     return alert;
 }
 
+Alert heuristic_alert(const proto::Packet& packet, std::uint64_t timestamp_ns,
+                      std::string_view in_iface, const char* heuristic, const char* trail_type,
+                      std::string trail, std::string info, const char* matched_field) {
+    Alert alert = flow_alert(packet, timestamp_ns, in_iface);
+    alert.trail_type = trail_type;
+    alert.trail = std::move(trail);
+    alert.info = std::move(info);
+    alert.reference = "(heuristic)";
+    alert.matched_field = matched_field;
+    alert.detector = "heuristic";
+    alert.heuristic = heuristic;
+    classify(alert);
+    return alert;
+}
+
 int severity_for(const std::string& info, const std::string& reference) {
     // Plain substring matching, as DESIGN.md ("contains") and Maltrail do, so
     // "mass scanners" and "(malware)" both match; the order below is the rule order.

@@ -71,7 +71,20 @@ struct Alert {
     std::string info;           // "asyncrat (malware)"
     std::string reference;      // "(static)"
     std::string matched_field;  // "src_ip", "dest_ip", "dest_ip:dest_port", ...
-    std::string detector;       // "xdp", later "dns", "http", heuristics...
+    std::string detector;       // "xdp", "dns", "http", "tls", "heuristic"
+    // Heuristic alerts: which heuristic, by the name --disable-heuristic and ignore rules use
+    // ("port-scan", "web-attack", ...); empty for trail hits.
+    std::string heuristic;
+    // HTTP alerts: the original client a proxy named (X-Forwarded-For and kin), as sent.
+    std::string xff;
+    // A throttle summary: this alert stands for `count` alerts of the same source and trail
+    // that were held back, the first and last at these packet times.
+    struct Summary {
+        std::uint64_t count = 0;
+        std::uint64_t first_ns = 0;
+        std::uint64_t last_ns = 0;
+    };
+    std::optional<Summary> summary;
 
     // Derived by classify(): DESIGN.md severity/category/signature rules.
     int severity = 2;
@@ -83,6 +96,11 @@ struct Alert {
 // An alert about `packet`: its time, interface and flow fields filled in, the trail still empty.
 Alert flow_alert(const proto::Packet& packet, std::uint64_t timestamp_ns,
                  std::string_view in_iface);
+
+// A heuristic's alert about `packet`, classified: reference "(heuristic)", detector "heuristic".
+Alert heuristic_alert(const proto::Packet& packet, std::uint64_t timestamp_ns,
+                      std::string_view in_iface, const char* heuristic, const char* trail_type,
+                      std::string trail, std::string info, const char* matched_field);
 
 // Severity from info and reference, first rule that matches wins (DESIGN.md).
 int severity_for(const std::string& info, const std::string& reference);

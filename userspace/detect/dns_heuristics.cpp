@@ -259,7 +259,8 @@ void DnsHeuristics::on_query(const proto::DnsName& name, const proto::Packet& pa
         // encoded data use dense alphabets.
         const auto first = label(name, 0);
         if (first.size() > config_.long_label && first.find('-') == std::string_view::npos) {
-            emit(std::string(name.view()), kLong, packet, timestamp_ns, in_iface, out);
+            emit("long-domain", std::string(name.view()), kLong, packet, timestamp_ns, in_iface,
+                 out);
         }
     }
     if (config_.exhaustion) {
@@ -273,7 +274,8 @@ void DnsHeuristics::on_query(const proto::DnsName& name, const proto::Packet& pa
         }
         const auto subdomain = name.view().substr(0, name.length - base.size() - 1);
         if (subdomain_flood(base, subdomain, now)) {
-            emit(std::string(base), kExhaustion, packet, timestamp_ns, in_iface, out);
+            emit("dns-exhaustion", std::string(base), kExhaustion, packet, timestamp_ns, in_iface,
+                 out);
         }
     }
 }
@@ -346,9 +348,11 @@ void DnsHeuristics::on_nxdomain(const proto::DnsName& name, const proto::Packet&
         const auto first = label(name, 0);
         if (!first.empty() && first.find('-') == std::string_view::npos) {
             if (label_entropy(first) > config_.entropy_bits) {
-                emit(std::string(name.view()), kEntropy, packet, timestamp_ns, in_iface, out);
+                emit("dga", std::string(name.view()), kEntropy, packet, timestamp_ns, in_iface,
+                     out);
             } else if (label_consonants(first) > config_.consonants) {
-                emit(std::string(name.view()), kConsonant, packet, timestamp_ns, in_iface, out);
+                emit("dga", std::string(name.view()), kConsonant, packet, timestamp_ns, in_iface,
+                     out);
             }
         }
     }
@@ -363,7 +367,7 @@ void DnsHeuristics::on_nxdomain(const proto::DnsName& name, const proto::Packet&
         return;
     }
     if (excessive(nx_names_.touch(name.view(), now), now, 0)) {
-        emit(std::string(name.view()), kExcessive, packet, timestamp_ns, in_iface, out);
+        emit("nxdomain", std::string(name.view()), kExcessive, packet, timestamp_ns, in_iface, out);
     }
     const auto base = dns_base(name);
     if (base.size() >= name.length) {
@@ -387,8 +391,8 @@ void DnsHeuristics::on_nxdomain(const proto::DnsName& name, const proto::Packet&
         stale = {std::string(prefix), h, now};
     }
     if (excessive(answers, now, h)) {
-        emit(wildcard_trail(answers, now, window, base), kExcessive, packet, timestamp_ns, in_iface,
-             out);
+        emit("nxdomain", wildcard_trail(answers, now, window, base), kExcessive, packet,
+             timestamp_ns, in_iface, out);
     }
 }
 
@@ -448,18 +452,12 @@ std::string DnsHeuristics::wildcard_trail(const Answers& answers, std::uint64_t 
     return trail;
 }
 
-void DnsHeuristics::emit(std::string trail, const char* info, const proto::Packet& packet,
-                         std::uint64_t timestamp_ns, std::string_view in_iface,
-                         std::vector<Alert>& out) {
-    Alert alert = flow_alert(packet, timestamp_ns, in_iface);
+void DnsHeuristics::emit(const char* heuristic, std::string trail, const char* info,
+                         const proto::Packet& packet, std::uint64_t timestamp_ns,
+                         std::string_view in_iface, std::vector<Alert>& out) {
+    Alert alert = heuristic_alert(packet, timestamp_ns, in_iface, heuristic, "DNS",
+                                  std::move(trail), info, "dns.rrname");
     alert.app_proto = "dns";
-    alert.trail_type = "DNS";
-    alert.trail = std::move(trail);
-    alert.info = info;
-    alert.reference = "(heuristic)";
-    alert.matched_field = "dns.rrname";
-    alert.detector = "heuristic";
-    classify(alert);
     out.push_back(std::move(alert));
     ++alerts_;
 }

@@ -180,8 +180,9 @@ class DnsHeuristics {
     bool excessive(Answers& answers, std::uint64_t now, std::uint64_t prefix) const;
     static std::string wildcard_trail(const Answers& answers, std::uint64_t now,
                                       std::uint64_t window, std::string_view base);
-    void emit(std::string trail, const char* info, const proto::Packet& packet,
-              std::uint64_t timestamp_ns, std::string_view in_iface, std::vector<Alert>& out);
+    void emit(const char* heuristic, std::string trail, const char* info,
+              const proto::Packet& packet, std::uint64_t timestamp_ns, std::string_view in_iface,
+              std::vector<Alert>& out);
 
     DnsHeuristicsConfig config_;
     std::uint64_t seed_;

@@ -452,20 +452,6 @@ void require(bool ok, const char* what) {
     }
 }
 
-// Built only once a heuristic fired.
-Alert scan_alert(const proto::Packet& packet, std::uint64_t timestamp_ns, std::string_view in_iface,
-                 const char* info) {
-    Alert alert = flow_alert(packet, timestamp_ns, in_iface);
-    alert.trail_type = "IP";
-    alert.trail = packet.src.to_string();
-    alert.info = info;
-    alert.reference = "(heuristic)";
-    alert.matched_field = "src_ip";
-    alert.detector = "heuristic";
-    classify(alert);
-    return alert;
-}
-
 }  // namespace
 
 namespace {
@@ -521,22 +507,18 @@ void ScanHeuristics::observe(const proto::Packet& packet, std::uint64_t timestam
         }
         if (config_.port_scan &&
             tables_->port_scan.observe({packet.src, packet.dst}, packet.dst_port, timestamp_ns)) {
-            out.push_back(scan_alert(packet, timestamp_ns, in_iface, "potential port scanning"));
+            out.push_back(heuristic_alert(packet, timestamp_ns, in_iface, "port-scan", "IP",
+                                          packet.src.to_string(), "potential port scanning",
+                                          "src_ip"));
         }
         // Worms open real connections: only a SYN, and only from inside, where the infected
         // host would be.
         if (config_.infection && (packet.tcp_flags & kSyn) != 0 &&
             infection_ports_.test(packet.dst_port) && local_.contains(packet.src) &&
             tables_->infection.observe({packet.src, packet.dst_port}, packet.dst, timestamp_ns)) {
-            Alert alert = flow_alert(packet, timestamp_ns, in_iface);
-            alert.trail_type = "PORT";
-            alert.trail = std::to_string(packet.dst_port);
-            alert.info = "potential infection";
-            alert.reference = "(heuristic)";
-            alert.matched_field = "dest_port";
-            alert.detector = "heuristic";
-            classify(alert);
-            out.push_back(std::move(alert));
+            out.push_back(heuristic_alert(packet, timestamp_ns, in_iface, "infection", "PORT",
+                                          std::to_string(packet.dst_port), "potential infection",
+                                          "dest_port"));
         }
         return;
     }
@@ -546,7 +528,9 @@ void ScanHeuristics::observe(const proto::Packet& packet, std::uint64_t timestam
             return;
         }
         if (tables_->udp_scan.observe({packet.src, packet.dst}, packet.dst_port, timestamp_ns)) {
-            out.push_back(scan_alert(packet, timestamp_ns, in_iface, "potential udp scanning"));
+            out.push_back(heuristic_alert(packet, timestamp_ns, in_iface, "udp-scan", "IP",
+                                          packet.src.to_string(), "potential udp scanning",
+                                          "src_ip"));
         }
     }
 }
