@@ -266,14 +266,15 @@ std::uint64_t flow_id(const detect::Alert& alert) {
     return id == 0 ? 1 : id;
 }
 
-std::string format_eve(const detect::Alert& alert, std::string_view host) {
+std::string format_eve(const detect::Alert& alert, std::string_view host,
+                       std::string_view suppressed_by) {
     nlohmann::ordered_json j;
     j["timestamp"] = format_timestamp(alert.timestamp_ns);
     j["flow_id"] = flow_id(alert);
     if (!alert.in_iface.empty()) {
         j["in_iface"] = alert.in_iface;
     }
-    j["event_type"] = "alert";
+    j["event_type"] = suppressed_by.empty() ? "alert" : "suppressed";
     const bool ports = alert.ip_proto == IPPROTO_TCP || alert.ip_proto == IPPROTO_UDP;
     j["src_ip"] = alert.src.to_string();
     if (ports) {
@@ -312,6 +313,9 @@ std::string format_eve(const detect::Alert& alert, std::string_view host) {
     metadata["reference"] = one(alert.reference);
     metadata["matched_field"] = one(alert.matched_field);
     metadata["detector"] = one(alert.detector);
+    if (!alert.heuristic.empty()) {
+        metadata["heuristic"] = one(alert.heuristic);
+    }
 
     nlohmann::ordered_json& a = j["alert"];
     a["action"] = "allowed";
@@ -322,6 +326,18 @@ std::string format_eve(const detect::Alert& alert, std::string_view host) {
     a["category"] = alert.category;
     a["severity"] = alert.severity;
     a["metadata"] = std::move(metadata);
+
+    if (!alert.xff.empty()) {
+        j["xff"] = alert.xff;
+    }
+    if (alert.summary) {
+        j["throttle"] = {{"count", alert.summary->count},
+                         {"first", format_timestamp(alert.summary->first_ns)},
+                         {"last", format_timestamp(alert.summary->last_ns)}};
+    }
+    if (!suppressed_by.empty()) {
+        j["suppressed"] = {{"rule", std::string(suppressed_by)}};
+    }
 
     // Trail text can come from the wire: invalid UTF-8 becomes U+FFFD instead of
     // throwing, so one odd packet cannot cost the alert.

@@ -19,6 +19,12 @@ std::string community_id_v1(const detect::Alert& alert, std::uint16_t seed = 0);
 std::uint64_t flow_id(const detect::Alert& alert);
 
 // The EVE object for one alert, without a trailing newline. `host` is the sensor name.
-std::string format_eve(const detect::Alert& alert, std::string_view host);
+// `suppressed_by` non-empty: the alert was taken by that ignore rule and is written for the
+// record (--show-suppressed) as event_type "suppressed" with "suppressed":{"rule":...}, so
+// that consumers counting event_type "alert" do not count it.
+// A throttle summary (Alert::summary) adds "throttle":{"count","first","last"}, an HTTP
+// client a proxy named adds "xff" (Suricata's X-Forwarded-For extra-data key).
+std::string format_eve(const detect::Alert& alert, std::string_view host,
+                       std::string_view suppressed_by = {});
 
 }  // namespace spoor::output

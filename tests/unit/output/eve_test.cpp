@@ -394,3 +394,76 @@ TEST_CASE("format_eve: invalid UTF-8 in trail text is replaced, not thrown") {
     CHECK(info == "bad" + replacement);
     CHECK(j.at("alert").at("signature") == "SPOOR UA bad" + replacement);
 }
+
+namespace {
+
+// The golden line with `tail` spliced in before its final brace.
+std::string golden_with(const std::string& tail) {
+    std::string line = format_eve(golden_alert(), "sensor-1");
+    return line.substr(0, line.size() - 1) + tail + "}";
+}
+
+}  // namespace
+
+TEST_CASE("format_eve: a suppressed alert is the same object as event_type suppressed") {
+    const Alert a = golden_alert();
+    std::string expected = golden_with(R"(,"suppressed":{"rule":"lab scanner"})");
+    const std::string from = R"("event_type":"alert")";
+    expected.replace(expected.find(from), from.size(), R"("event_type":"suppressed")");
+    CHECK(format_eve(a, "sensor-1", "lab scanner") == expected);
+    // An empty rule name is the normal alert, byte for byte.
+    CHECK(format_eve(a, "sensor-1", "") == format_eve(a, "sensor-1"));
+
+    auto j = nlohmann::json::parse(format_eve(a, "sensor-1", "rule 3"));
+    CHECK(j.at("event_type") == "suppressed");
+    CHECK(j.at("suppressed") == nlohmann::json{{"rule", "rule 3"}});
+    j.erase("suppressed");
+    j["event_type"] = "alert";
+    CHECK(j == nlohmann::json::parse(format_eve(a, "sensor-1")));
+}
+
+TEST_CASE("format_eve: a throttle summary carries its count and first and last times") {
+    Alert a = golden_alert();
+    a.summary = Alert::Summary{7, kAug7 + 1'500'000, kAug7 + 41 * kSecond + 999'999'999};
+    CHECK(format_eve(a, "sensor-1") ==
+          golden_with(R"(,"throttle":{"count":7,"first":"2026-08-07T09:14:22.001500+0000",)"
+                      R"("last":"2026-08-07T09:15:03.999999+0000"})"));
+    const auto j = nlohmann::json::parse(format_eve(a, "sensor-1"));
+    CHECK(j.at("event_type") == "alert");
+    CHECK(j.at("throttle").at("count").is_number_unsigned());
+}
+
+TEST_CASE("format_eve: xff names the client behind a proxy") {
+    Alert a = golden_alert();
+    a.xff = "10.20.30.40";
+    CHECK(format_eve(a, "sensor-1") == golden_with(R"(,"xff":"10.20.30.40")"));
+    // As sent, odd bytes and all.
+    a.xff = "203.0.113.7, \xff";
+    const auto j = nlohmann::json::parse(format_eve(a, "sensor-1"));
+    CHECK(j.at("xff") == "203.0.113.7, \xEF\xBF\xBD");
+}
+
+TEST_CASE("format_eve: heuristic alerts name their heuristic in metadata") {
+    Alert a = golden_alert();
+    a.heuristic = "port-scan";
+    a.detector = "heuristic";
+    const std::string line = format_eve(a, "sensor-1");
+    CHECK(line.find(R"("detector":["heuristic"],"heuristic":["port-scan"]}})") !=
+          std::string::npos);
+    const auto j = nlohmann::json::parse(line);
+    CHECK(j.at("alert").at("metadata").size() == 7);
+    CHECK(j.at("alert").at("metadata").at("heuristic") == nlohmann::json::array({"port-scan"}));
+}
+
+TEST_CASE("format_eve: every addition at once, in a fixed order") {
+    Alert a = golden_alert();
+    a.heuristic = "web-scan";
+    a.xff = "10.1.1.1";
+    a.summary = Alert::Summary{2, kAug7, kAug7 + kSecond};
+    const std::string line = format_eve(a, "sensor-1", "noisy proxy");
+    const auto at = [&line](const char* key) { return line.find(key); };
+    CHECK(at(R"("event_type":"suppressed")") < at(R"("alert":)"));
+    CHECK(at(R"("heuristic":["web-scan"])") < at(R"("xff":)"));
+    CHECK(at(R"("xff":)") < at(R"("throttle":)"));
+    CHECK(at(R"("throttle":)") < at(R"("suppressed":{"rule":"noisy proxy"}})"));
+}
