@@ -15,6 +15,7 @@
 // built then).
 #include "detect/domain_matcher.h"
 
+#include "detect/hyperscan.h"
 #include "detect/literal_prefilter.h"
 #include "detect/lookup_tables.h"
 
@@ -26,7 +27,6 @@
 #include <array>
 #include <bit>
 #include <cstddef>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -474,17 +474,6 @@ class NegativeCache {
     std::uint32_t generation_ = 1;
 };
 
-struct DatabaseFree {
-    void operator()(hs_database_t* db) const { hs_free_database(db); }
-};
-struct ScratchFree {
-    void operator()(hs_scratch_t* scratch) const { hs_free_scratch(scratch); }
-};
-struct CompileErrorFree {
-    void operator()(hs_compile_error_t* error) const { hs_free_compile_error(error); }
-};
-using CompileError = std::unique_ptr<hs_compile_error_t, CompileErrorFree>;
-
 // Regex domain trails are domain-shaped patterns ("[a-z0-9]{10}\.temp\.swtest\.ru",
 // "byethost[0-9]+\.com"): like a domain trail they name a zone, so a pattern must
 // match the whole name or a whole suffix that starts on a label boundary. Maltrail
@@ -506,16 +495,11 @@ class RegexDomains {
         for (const auto& [text, record] : listed) {
             // Checked alone first: a pattern that parses is balanced, so the wrapping
             // group below cannot be closed early by the pattern ("a)|(b").
-            hs_expr_info_t* info = nullptr;
-            hs_compile_error_t* raw_error = nullptr;
             const std::string pattern(text);
-            if (hs_expression_info(pattern.c_str(), HS_FLAG_CASELESS, &info, &raw_error) !=
-                HS_SUCCESS) {
-                const CompileError error(raw_error);
-                skip(text, error->message);
+            if (const auto why = hyperscan::check(pattern.c_str(), HS_FLAG_CASELESS)) {
+                skip(text, *why);
                 continue;
             }
-            std::free(info);
             // Hyperscan refuses a ^ inside a group: a pattern that opens with one
             // already says "the whole name", so it takes the outer anchor's place.
             if (pattern.starts_with('^')) {
@@ -539,14 +523,7 @@ class RegexDomains {
         std::uint32_t record = kNoRecord;
     };
     // Hyperscan's scratch space is per thread: each matcher has its own (scratch()).
-    using Scratch = std::unique_ptr<hs_scratch_t, ScratchFree>;
-    Scratch scratch() const {
-        hs_scratch_t* copy = nullptr;
-        if (prototype_ && hs_clone_scratch(prototype_.get(), &copy) != HS_SUCCESS) {
-            throw std::runtime_error("regex domain trails: cannot allocate Hyperscan scratch");
-        }
-        return Scratch(copy);
-    }
+    hyperscan::Scratch scratch() const { return hyperscan::clone(prototype_, kWhat); }
 
     Match search(std::string_view name, hs_scratch_t* scratch) const {
         Match best;
@@ -584,38 +561,30 @@ class RegexDomains {
     }
 
   private:
-    using Database = std::unique_ptr<hs_database_t, DatabaseFree>;
+    static constexpr std::string_view kWhat = "regex domain trails";
 
     // A line Hyperscan refuses is one bad trail, not a reason to run without the
     // others: it is logged by name and left out.
-    static void skip(std::string_view pattern, const char* why) {
+    static void skip(std::string_view pattern, std::string_view why) {
         spdlog::warn("regex domain trail '{}' skipped: {}", pattern, why);
     }
 
     // The database, or null with the index of the expression Hyperscan refused in `bad`.
-    static Database compile_one(const std::vector<std::string>& wrapped, unsigned int flag,
-                                const std::vector<std::string_view>& texts, std::size_t& bad) {
-        std::vector<const char*> expressions;
-        std::vector<unsigned int> ids;
+    static hyperscan::Database compile_one(const std::vector<std::string>& wrapped,
+                                           unsigned int flag,
+                                           const std::vector<std::string_view>& texts,
+                                           std::size_t& bad) {
+        std::vector<hyperscan::Expression> expressions;
+        expressions.reserve(wrapped.size());
         for (std::size_t i = 0; i < wrapped.size(); ++i) {
-            expressions.push_back(wrapped[i].c_str());
-            ids.push_back(static_cast<unsigned int>(i));
+            expressions.push_back({wrapped[i].c_str(), flag, static_cast<unsigned int>(i)});
         }
-        const std::vector<unsigned int> flags(wrapped.size(), flag);
-        hs_database_t* db = nullptr;
-        hs_compile_error_t* raw_error = nullptr;
-        if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                             static_cast<unsigned int>(wrapped.size()), HS_MODE_BLOCK, nullptr, &db,
-                             &raw_error) == HS_SUCCESS) {
-            return Database(db);
+        hyperscan::Compiled compiled = hyperscan::compile(expressions, kWhat);
+        if (compiled.refused) {
+            bad = *compiled.refused;
+            skip(texts[bad], compiled.error);
         }
-        const CompileError error(raw_error);
-        if (error->expression < 0) {
-            throw std::runtime_error(std::string("regex domain trails: ") + error->message);
-        }
-        bad = static_cast<std::size_t>(error->expression);
-        skip(texts[bad], error->message);
-        return nullptr;
+        return std::move(compiled.database);
     }
 
     // Two databases of the same patterns. Start of match costs Hyperscan about
@@ -638,22 +607,14 @@ class RegexDomains {
             texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(bad));
             records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(bad));
         }
-        if (filter_) {
-            hs_scratch_t* scratch = nullptr;
-            // One scratch serves both: the second call grows it to fit either.
-            if (hs_alloc_scratch(filter_.get(), &scratch) != HS_SUCCESS ||
-                hs_alloc_scratch(locate_.get(), &scratch) != HS_SUCCESS) {
-                hs_free_scratch(scratch);
-                throw std::runtime_error("regex domain trails: cannot allocate Hyperscan scratch");
-            }
-            prototype_.reset(scratch);
-        }
+        // One scratch serves both.
+        prototype_ = hyperscan::scratch_for({filter_.get(), locate_.get()}, kWhat);
     }
 
     LiteralPrefilter prefilter_;  // of the patterns Hyperscan took
-    Database filter_;
-    Database locate_;
-    Scratch prototype_;                   // sized for both databases; matchers clone it
+    hyperscan::Database filter_;
+    hyperscan::Database locate_;
+    hyperscan::Scratch prototype_;        // sized for both databases; matchers clone it
     std::vector<std::uint32_t> records_;  // by Hyperscan id
 };
 
@@ -867,7 +828,7 @@ struct DomainMatcher::Impl {
 
     std::shared_ptr<const DomainTables> tables;
     NegativeCache cache;
-    RegexDomains::Scratch scratch;
+    hyperscan::Scratch scratch;
 };
 
 DomainMatcher::DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
