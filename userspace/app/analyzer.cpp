@@ -32,6 +32,14 @@ std::size_t flow_hash(const proto::Packet& packet) {
     return static_cast<std::size_t>(h ^ (h >> 32));
 }
 
+// The local prefixes, parsed once for every heuristic that asks what is local.
+AnalyzerConfig with_local_networks(AnalyzerConfig config) {
+    config.http.local = std::make_shared<const detect::LocalNetworks>(
+        config.local_networks.empty() ? detect::LocalNetworks()
+                                      : detect::LocalNetworks(config.local_networks));
+    return config;
+}
+
 // A deterministic order for alerts released by time, whichever worker held them.
 bool released_before(const detect::Alert& a, const detect::Alert& b) {
     return std::tie(a.timestamp_ns, a.src, a.dst, a.src_port, a.dst_port, a.trail) <
@@ -111,11 +119,10 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
                    AnalyzerConfig config)
     : trails_(std::move(trails)),
       fanout_(fanout),
-      config_(std::move(config)),
-      scans_(config_.scans, config_.local_networks.empty()
-                                ? detect::LocalNetworks()
-                                : detect::LocalNetworks(config_.local_networks)),
-      dns_heuristics_(config_.dns_heuristics) {
+      config_(with_local_networks(std::move(config))),
+      scans_(config_.scans, *config_.http.local),
+      dns_heuristics_(config_.dns_heuristics),
+      suppression_(config_.suppression) {
     if (config_.threads < 1 || config_.threads > 64) {
         throw std::invalid_argument("--threads must be 1 to 64, not " +
                                     std::to_string(config_.threads));
@@ -135,8 +142,8 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
                            ? std::move(first)
                            : std::make_unique<detect::DomainMatcher>(
                                  analyses_[0]->matcher(), config_.domains.negative_cache_entries);
-        analyses_.push_back(std::make_unique<FlowAnalysis>(trails_, std::move(matcher), urls,
-                                                           whitelist, config_.iface_names));
+        analyses_.push_back(std::make_unique<FlowAnalysis>(
+            trails_, std::move(matcher), urls, whitelist, config_.iface_names, config_.http));
     }
     shares_.resize(config_.threads);
     outputs_.resize(config_.threads);
@@ -161,7 +168,7 @@ void Analyzer::process(const capture::RecordBatch& batch) {
         }
     }
     run_workers([&](std::size_t w) { analyses_[w]->analyse(shares_[w], batch_end, outputs_[w]); });
-    publish_outputs();
+    publish_outputs({ThrottleClock::Kind::Alerts});
 }
 
 void Analyzer::process_record(std::span<const std::uint8_t> bytes) {
@@ -210,15 +217,15 @@ void Analyzer::tick(std::uint64_t record_clock_ns) {
     const auto now = static_cast<std::uint64_t>(static_cast<std::int64_t>(record_clock_ns) +
                                                 config_.clock_offset_ns);
     run_workers([&](std::size_t w) { analyses_[w]->expire(now, outputs_[w]); });
-    publish_outputs();
+    publish_outputs({ThrottleClock::Kind::Tick, now});
 }
 
 void Analyzer::finish() {
     run_workers([&](std::size_t w) { analyses_[w]->flush(outputs_[w]); });
-    publish_outputs();
+    publish_outputs({ThrottleClock::Kind::Flush});
 }
 
-void Analyzer::publish_outputs() {
+void Analyzer::publish_outputs(ThrottleClock clock) {
     alerts_.clear();
     // Each worker's findings are in record order, and a record's are all one worker's:
     // a stable sort by record index puts them back in the order the records came.
@@ -261,9 +268,21 @@ void Analyzer::publish_outputs() {
     for (auto* a : released) {
         alerts_.push_back(std::move(*a));
     }
-    for (const auto& alert : alerts_) {
-        fanout_.publish(alert.timestamp_ns, output::format_eve(alert, config_.host));
-        stats_.alerts.fetch_add(1, std::memory_order_relaxed);
+    verdicts_.clear();
+    for (auto& alert : alerts_) {
+        suppression_.admit(std::move(alert), verdicts_);
+    }
+    if (clock.kind == ThrottleClock::Kind::Tick) {
+        suppression_.tick(clock.now_ns, verdicts_);
+    } else if (clock.kind == ThrottleClock::Kind::Flush) {
+        suppression_.flush(verdicts_);
+    }
+    for (const auto& verdict : verdicts_) {
+        fanout_.publish(verdict.alert.timestamp_ns,
+                        output::format_eve(verdict.alert, config_.host, verdict.suppressed_by));
+        if (!verdict.suppressed()) {
+            stats_.alerts.fetch_add(1, std::memory_order_relaxed);
+        }
     }
     publish_stats();
 }
@@ -276,12 +295,16 @@ void Analyzer::run_heuristics(const WorkerOutput::Observation& seen, const Worke
             scans_.observe(seen.packet, seen.timestamp_ns, iface, alerts_);
             break;
         case Kind::DnsQuery:
-            dns_heuristics_.on_query(from.names[seen.name].name, seen.packet, seen.timestamp_ns,
+            dns_heuristics_.on_query(from.names[seen.item].name, seen.packet, seen.timestamp_ns,
                                      iface, alerts_);
             break;
         case Kind::DnsNxdomain:
-            dns_heuristics_.on_nxdomain(from.names[seen.name].name, seen.packet, seen.timestamp_ns,
+            dns_heuristics_.on_nxdomain(from.names[seen.item].name, seen.packet, seen.timestamp_ns,
                                         iface, alerts_);
+            break;
+        case Kind::HttpPath:
+            scans_.observe_http_path(seen.packet, from.paths[seen.item], seen.timestamp_ns, iface,
+                                     alerts_);
             break;
     }
 }
@@ -319,16 +342,18 @@ void Analyzer::publish_stats() {
         sum.dns.tcp_flows_evicted + sum.http.flows_evicted + sum.tls.flows_evicted, relaxed);
     const auto scans = scans_.stats();
     const auto dns = dns_heuristics_.stats();
-    stats_.heuristic_keys.store(scans.port_scan.keys + scans.udp_scan.keys + scans.infection.keys +
-                                    dns.exhaustion_keys + dns.nxdomain_name_keys +
-                                    dns.nxdomain_base_keys,
-                                relaxed);
-    stats_.heuristic_keys_evicted.store(scans.port_scan.keys_evicted + scans.udp_scan.keys_evicted +
-                                            scans.infection.keys_evicted + dns.keys_evicted,
-                                        relaxed);
-    stats_.heuristic_alerts.store(
-        scans.port_scan.alerts + scans.udp_scan.alerts + scans.infection.alerts + dns.alerts,
-        relaxed);
+    std::uint64_t keys = dns.exhaustion_keys + dns.nxdomain_name_keys + dns.nxdomain_base_keys;
+    std::uint64_t evicted = dns.keys_evicted;
+    std::uint64_t alerts = dns.alerts;
+    for (const auto* table :
+         {&scans.port_scan, &scans.udp_scan, &scans.infection, &scans.web_scan}) {
+        keys += table->keys;
+        evicted += table->keys_evicted;
+        alerts += table->alerts;
+    }
+    stats_.heuristic_keys.store(keys, relaxed);
+    stats_.heuristic_keys_evicted.store(evicted, relaxed);
+    stats_.heuristic_alerts.store(alerts, relaxed);
 }
 
 }  // namespace spoor::app

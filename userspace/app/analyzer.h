@@ -5,7 +5,9 @@
 // the flow starts and DNS names in that order, and the alerts go to the
 // outputs as EVE lines. Results do not depend on the number of threads: a
 // flow's records always reach one worker, the heuristics run on one thread in
-// record order, and held alerts are released by batch time.
+// record order, and held alerts are released by batch time. Last, the
+// suppression stage (ignore rules, throttle) decides what is written, also in
+// record order on one thread.
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,7 @@
 #include "detect/domain_matcher.h"
 #include "detect/scan_heuristics.h"
 #include "output/fanout.h"
+#include "suppress/suppression.h"
 #include "trails/trail_set.h"
 #include "trails/whitelist.h"
 
@@ -32,7 +35,7 @@ struct AnalyzerStats {
     std::atomic<std::uint64_t> records{0};
     std::atomic<std::uint64_t> bad_records{0};  // shorter than their header says
     std::atomic<std::uint64_t> undecodable{0};  // frame the parser rejects
-    std::atomic<std::uint64_t> alerts{0};
+    std::atomic<std::uint64_t> alerts{0};       // written as alerts (throttle summaries included)
     // Mirrors of the DNS stage's own counters, for readers on other threads.
     std::atomic<std::uint64_t> dns_messages{0};
     std::atomic<std::uint64_t> dns_malformed{0};
@@ -64,8 +67,10 @@ struct AnalyzerConfig {
     detect::DomainMatcherConfig domains;
     detect::DnsHeuristicsConfig dns_heuristics;
     detect::ScanConfig scans;
+    detect::HttpHeuristicsConfig http;        // its `local` is set from local_networks
     std::vector<std::string> local_networks;  // prefixes; empty: the defaults
     unsigned threads = 1;                     // analysis workers, 1..64
+    suppress::SuppressionConfig suppression;
 };
 
 class Analyzer {
@@ -86,6 +91,8 @@ class Analyzer {
     void finish();
 
     const AnalyzerStats& stats() const { return stats_; }
+    // Ignore rules' counts and the throttle's; safe from any thread.
+    suppress::SuppressionStats suppression_stats() const { return suppression_.stats(); }
 
   private:
     class Workers;
@@ -94,8 +101,13 @@ class Analyzer {
     // Runs `job(worker)` on every worker, in parallel, and waits for all.
     void run_workers(const std::function<void(std::size_t)>& job);
     // Puts the workers' findings back in record order, runs the heuristics on their
-    // observations in that order, and publishes the alerts.
-    void publish_outputs();
+    // observations in that order, and publishes the alerts that suppression lets through;
+    // then what the throttle releases by `clock`: windows ended by then, or all of them.
+    struct ThrottleClock {
+        enum class Kind { Alerts, Tick, Flush } kind = Kind::Alerts;
+        std::uint64_t now_ns = 0;  // Tick
+    };
+    void publish_outputs(ThrottleClock clock);
     void run_heuristics(const WorkerOutput::Observation& seen, const WorkerOutput& from);
     void publish_stats();
 
@@ -109,7 +121,9 @@ class Analyzer {
     // The heuristics see every worker's observations, in record order.
     detect::ScanHeuristics scans_;
     detect::DnsHeuristics dns_heuristics_;
-    std::vector<detect::Alert> alerts_;  // reused while publishing
+    suppress::Suppression suppression_;
+    std::vector<detect::Alert> alerts_;        // reused while publishing
+    std::vector<suppress::Verdict> verdicts_;  // reused while publishing
     AnalyzerStats stats_;
 };
 

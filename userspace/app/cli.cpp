@@ -30,6 +30,8 @@ void add_heuristic_options(CLI::App& sub, HeuristicOptions& o) {
              "UDP scan: more than N destination ports, one source to one host");
     positive("--infection-hosts", o.infection_hosts,
              "Infection spread: SYNs from a local host to more than N hosts on a worm port");
+    positive("--web-scan-paths", o.web_scan_paths,
+             "Web scanning: more than N distinct first path segments, one source to one server");
     positive("--dns-exhaustion-window", o.exhaustion_window_s,
              "Seconds in which DNS exhaustion counts subdomains");
     positive("--dns-exhaustion-subdomains", o.exhaustion_subdomains,
@@ -43,6 +45,12 @@ void add_heuristic_options(CLI::App& sub, HeuristicOptions& o) {
     positive("--dga-consonants", o.dga_consonants,
              "DGA: more than N consonants in an NXDOMAIN name's first label");
     positive("--long-label", o.long_label, "Long domain: a first label longer than N characters");
+    sub.add_option("--suspicious-ua", o.suspicious_ua,
+                   "A list of suspicious User-Agent patterns (Maltrail ua.txt format: one regex "
+                   "a line); requests whose User-Agent matches alert as UA")
+        ->check(CLI::ExistingFile);
+    sub.add_flag("--http-missing-host", o.missing_host,
+                 "Alert on HTTP requests without a Host header (off: some odd clients omit it)");
     positive("--heuristic-keys", o.max_keys,
              "Keys (sources, domains...) each heuristic table holds; the oldest go first");
     positive("--heuristic-items", o.max_items,
@@ -64,6 +72,25 @@ void add_analysis_options(CLI::App& sub, AnalysisOptions& o) {
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
     add_heuristic_options(sub, o.heuristics);
+    sub.add_option("--ignore-rules", o.ignore_rules,
+                   "Ignore rules, repeatable: a YAML file (`rules:` list; each rule may name src, "
+                   "dst, src_port, dst_port, trail, type, heuristic, match, expires) or a "
+                   "Maltrail ignore_events .txt file (src_ip;src_port;dst_ip;dst_port, * any)")
+        ->check(CLI::ExistingFile);
+    sub.add_flag("--show-suppressed", o.show_suppressed,
+                 "Write alerts an ignore rule took as event_type \"suppressed\", naming the rule");
+    sub.add_option("--throttle-alerts", o.throttle_alerts,
+                   "Alerts written per source and trail per throttle window; later ones are "
+                   "written as one summary when the window closes (0: no throttle)")
+        ->capture_default_str();
+    sub.add_option("--throttle-window", o.throttle_window_s, "Seconds of a throttle window")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub.add_option("--throttle-keys", o.throttle_keys,
+                   "Open throttle windows at most; when full the oldest closes early (its "
+                   "summary written)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
 }
 
 void add_run(CLI::App& cli, RunOptions& o) {

@@ -28,6 +28,23 @@
 namespace spoor::app {
 namespace {
 
+// Per ignore rule, how many alerts it took; and what the throttle held.
+nlohmann::json suppression_json(const suppress::SuppressionStats& s) {
+    nlohmann::json rules = nlohmann::json::object();
+    for (const auto& rule : s.rules) {
+        rules[rule.name] = rule.count;
+    }
+    return {{"suppressed", s.suppressed},
+            {"rules", rules},
+            {"throttle_held", s.throttle.held},
+            {"throttle_summaries", s.throttle.summaries},
+            {"throttle_closed_early", s.throttle.closed_early},
+            {"throttle_open_windows", s.throttle.open_windows}};
+}
+
+}  // namespace
+namespace {
+
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_reopen = 0;
 
@@ -270,6 +287,7 @@ int run_daemon(const RunOptions& o) {
                                 {"heuristic_keys", a.heuristic_keys.load()},
                                 {"heuristic_keys_evicted", a.heuristic_keys_evicted.load()},
                                 {"heuristic_alerts", a.heuristic_alerts.load()}}},
+                              {"suppression", suppression_json(analyzer.suppression_stats())},
                               {"outputs", outputs}};
     };
     auto status_json = [&] {

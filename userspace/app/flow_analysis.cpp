@@ -15,13 +15,14 @@ FlowAnalysis::FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
                            std::unique_ptr<detect::DomainMatcher> matcher,
                            std::shared_ptr<const detect::UrlIndex> urls,
                            std::shared_ptr<const trails::Whitelist> whitelist,
-                           const IfaceNames& iface_names)
+                           const IfaceNames& iface_names,
+                           const detect::HttpHeuristicsConfig& http_heuristics)
     : trails_(std::move(trails)),
       whitelist_(std::move(whitelist)),
       matcher_(std::move(matcher)),
       iface_names_(iface_names),
       dns_(trails_, *matcher_),
-      http_(trails_, *matcher_, std::move(urls)),
+      http_(trails_, *matcher_, std::move(urls), http_heuristics, whitelist_),
       tls_(trails_, *matcher_) {}
 
 void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
@@ -39,9 +40,9 @@ void FlowAnalysis::analyse(const DecodedRecord& record, WorkerOutput& out) {
     const auto& packet = record.packet;
     const auto timestamp = record.timestamp_ns;
     const auto iface = iface_name(iface_names_, record.header.ifindex);
-    const auto observe = [&](WorkerOutput::Observation::Kind kind, std::uint32_t name) {
-        out.observations.push_back(
-            {record.index, kind, packet, timestamp, record.header.ifindex, name});
+    const auto observe = [&](WorkerOutput::Observation::Kind kind, std::size_t item) {
+        out.observations.push_back({record.index, kind, packet, timestamp, record.header.ifindex,
+                                    static_cast<std::uint32_t>(item)});
     };
     alerts_.clear();
     if (reasons & SPOOR_REASON_FLOW_START) {
@@ -57,14 +58,19 @@ void FlowAnalysis::analyse(const DecodedRecord& record, WorkerOutput& out) {
         for (auto i = first; i < out.names.size(); ++i) {
             observe(out.names[i].nxdomain ? WorkerOutput::Observation::Kind::DnsNxdomain
                                           : WorkerOutput::Observation::Kind::DnsQuery,
-                    static_cast<std::uint32_t>(i));
+                    i);
         }
     }
     // A follow-up segment continues whichever head or handshake its flow began:
     // each detector takes those it holds state for.
     const bool tcp = packet.ip_proto == IPPROTO_TCP;
     if (tcp && (reasons & (SPOOR_REASON_HTTP | SPOOR_REASON_FOLLOWUP))) {
-        http_.inspect(packet, (reasons & SPOOR_REASON_HTTP) != 0, timestamp, iface, alerts_);
+        const auto first = out.paths.size();
+        http_.inspect(packet, (reasons & SPOOR_REASON_HTTP) != 0, timestamp, iface, alerts_,
+                      &out.paths);
+        for (auto i = first; i < out.paths.size(); ++i) {
+            observe(WorkerOutput::Observation::Kind::HttpPath, i);
+        }
     }
     if (tcp && (reasons & (SPOOR_REASON_TLS | SPOOR_REASON_FOLLOWUP))) {
         tls_.inspect_tcp(packet, (reasons & SPOOR_REASON_TLS) != 0, timestamp, iface, alerts_);

@@ -42,27 +42,30 @@ struct WorkerOutput {
         std::uint32_t index;
         detect::Alert alert;
     };
-    // Evidence for the heuristics: a flow start, or a DNS name asked / answered NXDOMAIN.
+    // Evidence for the heuristics: a flow start, a DNS name asked / answered NXDOMAIN, or the
+    // first path segment of an HTTP request.
     struct Observation {
-        enum class Kind : std::uint8_t { FlowStart, DnsQuery, DnsNxdomain };
+        enum class Kind : std::uint8_t { FlowStart, DnsQuery, DnsNxdomain, HttpPath };
         std::uint32_t index;
         Kind kind;
         proto::Packet packet;
         std::uint64_t timestamp_ns;
         std::uint32_t ifindex;
-        std::uint32_t name = 0;  // DNS kinds: index into `names`
+        std::uint32_t item = 0;  // DNS kinds: index into `names`; HttpPath: into `paths`
     };
     std::vector<Tagged> alerts;
     // Alerts released by time (HTTP alerts whose response did not come), at the batch's end.
     std::vector<detect::Alert> released;
     std::vector<Observation> observations;
     std::vector<detect::DnsNameSeen> names;  // as the DNS detector reported them
+    std::vector<std::uint64_t> paths;        // hashed first path segments, as HTTP reported them
 
     void clear() {
         alerts.clear();
         released.clear();
         observations.clear();
         names.clear();
+        paths.clear();
     }
 };
 
@@ -80,7 +83,8 @@ class FlowAnalysis {
     FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
                  std::unique_ptr<detect::DomainMatcher> matcher,
                  std::shared_ptr<const detect::UrlIndex> urls,
-                 std::shared_ptr<const trails::Whitelist> whitelist, const IfaceNames& iface_names);
+                 std::shared_ptr<const trails::Whitelist> whitelist, const IfaceNames& iface_names,
+                 const detect::HttpHeuristicsConfig& http_heuristics);
 
     // Analyses `records` (in order), then releases what waited past `batch_end_ns`.
     void analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,

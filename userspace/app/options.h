@@ -16,6 +16,7 @@ struct HeuristicOptions {
     std::size_t port_scan_ports = 10;
     std::size_t udp_scan_ports = 10;
     std::size_t infection_hosts = 32;
+    std::size_t web_scan_paths = 10;
     double exhaustion_window_s = 60;
     std::size_t exhaustion_subdomains = 1000;
     double nxdomain_window_s = 3600;
@@ -25,10 +26,14 @@ struct HeuristicOptions {
     std::size_t long_label = 24;
     std::size_t max_keys = 50'000;  // per table
     std::size_t max_items = 1024;   // per key
+    std::string suspicious_ua;      // a list of User-Agent patterns (Maltrail ua.txt); empty: none
+    bool missing_host = false;      // alert on HTTP requests without Host
 };
 
 inline constexpr const char* kHeuristicNames[] = {
-    "port-scan", "udp-scan", "infection", "dns-exhaustion", "nxdomain", "dga", "long-domain"};
+    "port-scan", "udp-scan",    "infection",    "dns-exhaustion", "nxdomain",
+    "dga",       "long-domain", "web-scan",     "web-attack",     "suspicious-ua",
+    "download",  "proxy-probe", "http-response"};
 
 // What run and replay analyse alike.
 struct AnalysisOptions {
@@ -36,6 +41,11 @@ struct AnalysisOptions {
     std::vector<std::string> internal_suffix;  // names never matched, beside the defaults
     unsigned threads = 1;                      // analysis workers
     HeuristicOptions heuristics;
+    std::vector<std::string> ignore_rules;  // YAML (or Maltrail .txt) ignore rule files
+    bool show_suppressed = false;           // write ignored alerts as event_type "suppressed"
+    std::size_t throttle_alerts = 3;        // per (source, trail) per window; 0: no throttle
+    double throttle_window_s = 60;
+    std::size_t throttle_keys = 65'536;
 };
 
 struct RunOptions {

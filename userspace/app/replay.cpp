@@ -199,6 +199,7 @@ int run_replay(const ReplayOptions& o) {
 
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     const auto c = source->counters();
+    const auto suppressed = analyzer.suppression_stats();
     std::string reasons;
     for (int r = 0; r < SPOOR_REASON_COUNT; ++r) {
         const auto name = std::string(bpf::counter_name(SPOOR_CNT_REASON_HIT + r)).substr(7);
@@ -206,9 +207,11 @@ int run_replay(const ReplayOptions& o) {
     }
     spdlog::info(
         "replayed {} packets, {} bytes from {} capture(s) in {:.3f} s ({:.0f} packets/s, "
-        "{} path) | records {} ({}) | alerts {} | malformed {} | non-ip {}",
+        "{} path) | records {} ({}) | alerts {} (throttled {} into {} summaries, suppressed {}) "
+        "| malformed {} | non-ip {}",
         packets, bytes, o.captures.size(), secs, packets / std::max(secs, 1e-9),
         o.kernel ? "kernel" : "host", c[SPOOR_CNT_RECORDS], reasons, analyzer.stats().alerts.load(),
+        suppressed.throttle.held, suppressed.throttle.summaries, suppressed.suppressed,
         c[SPOOR_CNT_MALFORMED], c[SPOOR_CNT_NON_IP]);
     return status;
 }

@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+
+#include "detect/user_agents.h"
+#include "detect/web_attacks.h"
 #include <stdexcept>
 
 namespace spoor::app {
@@ -54,6 +57,7 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
          {Limit{"--port-scan-ports", h.port_scan_ports, "port-scan"},
           Limit{"--udp-scan-ports", h.udp_scan_ports, "udp-scan"},
           Limit{"--infection-hosts", h.infection_hosts, "infection"},
+          Limit{"--web-scan-paths", h.web_scan_paths, "web-scan"},
           Limit{"--dns-exhaustion-subdomains", h.exhaustion_subdomains, "dns-exhaustion"},
           Limit{"--nxdomain-answers", h.nxdomain_answers, "nxdomain"}}) {
         if (enabled(limit.heuristic) && limit.value >= h.max_items) {
@@ -75,6 +79,21 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     scans.port_scan = enabled("port-scan");
     scans.udp_scan = enabled("udp-scan");
     scans.infection = enabled("infection");
+    scans.web_scan_paths = h.web_scan_paths;
+    scans.web_scan = enabled("web-scan");
+    auto& http = config.http;
+    http.web_attack = enabled("web-attack");
+    http.suspicious_ua = enabled("suspicious-ua");
+    http.download = enabled("download");
+    http.proxy_probe = enabled("proxy-probe");
+    http.http_response = enabled("http-response");
+    http.missing_host = h.missing_host;
+    if (http.web_attack) {
+        http.attacks = std::make_shared<const detect::WebAttackPatterns>();
+    }
+    if (http.suspicious_ua && !h.suspicious_ua.empty()) {
+        http.user_agents = detect::SuspiciousUserAgents::load(h.suspicious_ua);
+    }
     auto& dns = config.dns_heuristics;
     dns.exhaustion_window_ns = ns(h.exhaustion_window_s);
     dns.exhaustion_subdomains = h.exhaustion_subdomains;
@@ -91,6 +110,12 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     dns.dga = enabled("dga");
     dns.long_domain = enabled("long-domain");
     config.local_networks = h.local_net;
+    auto& suppression = config.suppression;
+    suppression.ignore_files = options.ignore_rules;
+    suppression.show_suppressed = options.show_suppressed;
+    suppression.throttle.max_per_window = options.throttle_alerts;
+    suppression.throttle.window_ns = ns(options.throttle_window_s);
+    suppression.throttle.max_keys = options.throttle_keys;
     return config;
 }
 

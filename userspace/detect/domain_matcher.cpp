@@ -313,59 +313,6 @@ class NameIndex {
     std::size_t mask_ = 0;
 };
 
-// SipHash-1-3 (Aumasson and Bernstein; the variant hash tables use): a keyed
-// hash an attacker cannot aim at a chosen value without the key.
-class SipHash13 {
-  public:
-    SipHash13() {
-        std::random_device random;
-        for (auto& k : key_) {
-            k = static_cast<std::uint64_t>(random()) << 32 | random();
-        }
-    }
-
-    std::uint64_t operator()(std::string_view s) const {
-        State state{key_[0] ^ 0x736f6d6570736575ull, key_[1] ^ 0x646f72616e646f6dull,
-                    key_[0] ^ 0x6c7967656e657261ull, key_[1] ^ 0x7465646279746573ull};
-        std::size_t i = 0;
-        for (; i + 8 <= s.size(); i += 8) {
-            state.absorb(load64(s.data() + i));
-        }
-        state.absorb(load_partial(s.data() + i, s.size() - i) | static_cast<std::uint64_t>(s.size())
-                                                                    << 56);
-        state.v2 ^= 0xff;
-        state.round();
-        state.round();
-        state.round();
-        return state.v0 ^ state.v1 ^ state.v2 ^ state.v3;
-    }
-
-  private:
-    struct State {
-        std::uint64_t v0, v1, v2, v3;
-
-        // Inlined by force: a call per round cost a fifth of a cached lookup.
-        [[gnu::always_inline]] void round() {
-            v0 += v1;
-            v1 = std::rotl(v1, 13) ^ v0;
-            v0 = std::rotl(v0, 32);
-            v2 += v3;
-            v3 = std::rotl(v3, 16) ^ v2;
-            v0 += v3;
-            v3 = std::rotl(v3, 21) ^ v0;
-            v2 += v1;
-            v1 = std::rotl(v1, 17) ^ v2;
-            v2 = std::rotl(v2, 32);
-        }
-        [[gnu::always_inline]] void absorb(std::uint64_t m) {
-            v3 ^= m;
-            round();
-            v0 ^= m;
-        }
-    };
-    std::array<std::uint64_t, 2> key_;
-};
-
 // Names that matched nothing, so that a repeated benign name costs one probe.
 // A name is remembered as 32 bits of a SipHash under a key drawn at start: no
 // text to compare, so a bucket of fifteen fits a cache line (the cache of a busy

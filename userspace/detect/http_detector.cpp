@@ -40,23 +40,26 @@ Destination destination(const proto::HttpRequest& request, std::string_view addr
 }  // namespace
 
 HttpDetector::HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher,
-                           std::shared_ptr<const UrlIndex> urls)
+                           std::shared_ptr<const UrlIndex> urls,
+                           const HttpHeuristicsConfig& heuristics,
+                           std::shared_ptr<const trails::Whitelist> whitelist)
     : trails_(std::move(trails)),
       domains_(matcher),
-      urls_(urls ? std::move(urls) : std::make_shared<const UrlIndex>(*trails_)) {}
+      urls_(urls ? std::move(urls) : std::make_shared<const UrlIndex>(*trails_)),
+      heuristics_(heuristics, std::move(whitelist)) {}
 
 void HttpDetector::inspect(const proto::Packet& packet, bool starts_head,
                            std::uint64_t timestamp_ns, std::string_view in_iface,
-                           std::vector<Alert>& out) {
+                           std::vector<Alert>& out, std::vector<std::uint64_t>* paths) {
     if (packet.payload.empty()) {
         return;
     }
+    const Sink sink{packet, timestamp_ns, in_iface, out, paths};
     const auto key = FlowDirection::of(packet);
     if (starts_head) {
         // The usual case: a whole head in one segment, analysed without a copy.
         pending_.erase(key);
-        if (analyse(packet.payload, packet, timestamp_ns, in_iface, out) ==
-            proto::HttpStatus::Incomplete) {
+        if (analyse(packet.payload, sink) == proto::HttpStatus::Incomplete) {
             PendingHead& head = pending_.get(key);
             head.cursor.take(packet.tcp_seq, packet.payload);
             head.bytes.assign(packet.payload.begin(), packet.payload.end());
@@ -74,19 +77,15 @@ void HttpDetector::inspect(const proto::Packet& packet, bool starts_head,
         return;
     }
     head->bytes.insert(head->bytes.end(), more.begin(), more.end());
-    if (analyse(head->bytes, packet, timestamp_ns, in_iface, out) !=
-        proto::HttpStatus::Incomplete) {
+    if (analyse(head->bytes, sink) != proto::HttpStatus::Incomplete) {
         pending_.erase(key);
     }
 }
 
-proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
-                                        const proto::Packet& packet, std::uint64_t timestamp_ns,
-                                        std::string_view in_iface, std::vector<Alert>& out) {
+proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head, const Sink& sink) {
     const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
-    const auto status = text.starts_with("HTTP/")
-                            ? analyse_response(head, packet, out)
-                            : analyse_request(head, packet, timestamp_ns, in_iface, out);
+    const auto status =
+        text.starts_with("HTTP/") ? analyse_response(head, sink) : analyse_request(head, sink);
     if (status == proto::HttpStatus::Malformed) {
         ++stats_.malformed;
     }
@@ -94,10 +93,8 @@ proto::HttpStatus HttpDetector::analyse(std::span<const std::uint8_t> head,
 }
 
 proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> head,
-                                                const proto::Packet& packet,
-                                                std::uint64_t timestamp_ns,
-                                                std::string_view in_iface,
-                                                std::vector<Alert>& out) {
+                                                const Sink& sink) {
+    const proto::Packet& packet = sink.packet;
     const auto status = proto::parse_http_request(head, request_);
     if (status != proto::HttpStatus::Ok) {
         return status;
@@ -112,46 +109,67 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     const Destination where = destination(request_, address);
     const bool post = request_.method == "POST";
 
+    if (sink.paths != nullptr && request_.method != "CONNECT") {
+        sink.paths->push_back(hash_string(first_path_segment(where.path)));
+    }
+
     std::vector<Alert> alerts;
-    const auto alert = [&](const char* type, std::string trail, std::uint32_t record_id,
-                           const char* field) {
-        const auto& record = trails_->record(record_id);
-        Alert a = flow_alert(packet, timestamp_ns, in_iface);
+    const auto alert = [&](const char* type, std::string trail, const char* field) -> Alert& {
+        Alert& a = alerts.emplace_back(flow_alert(packet, sink.timestamp_ns, sink.in_iface));
         a.app_proto = "http";
         a.http.emplace();
         a.http->hostname.assign(where.host);
         a.http->url.assign(request_.target);
         a.http->http_user_agent.assign(request_.user_agent);
         a.http->http_method.assign(request_.method);
+        a.xff.assign(request_.forwarded_for);
         a.trail_type = type;
         a.trail = std::move(trail);
+        a.matched_field = field;
+        return a;
+    };
+    const auto trail_alert = [&](const char* type, std::string trail, std::uint32_t record_id,
+                                 const char* field) {
+        const auto& record = trails_->record(record_id);
+        Alert& a = alert(type, std::move(trail), field);
         a.info = record.info;
         a.reference = record.reference;
-        a.matched_field = field;
         a.detector = "http";
         classify(a);
-        alerts.push_back(std::move(a));
     };
 
     if (const auto name = host_name(where.host); !name.empty()) {
         if (auto match = domains_.match(name)) {
-            alert("DNS", std::move(match->trail), match->record_id, "http.hostname");
+            trail_alert("DNS", std::move(match->trail), match->record_id, "http.hostname");
         }
     }
     if (request_.method != "CONNECT") {
         if (auto match = urls_.match(where.host, where.path, post ? request_.body : "")) {
-            alert("URL", std::move(match->trail), match->record_id, "http.url");
+            trail_alert("URL", std::move(match->trail), match->record_id, "http.url");
         }
     }
+    bool ua_listed = false;
     if (!request_.user_agent.empty()) {
         if (const auto it = trails_->user_agents.find(request_.user_agent);
             it != trails_->user_agents.end()) {
-            alert("UA", it->first, it->second, "http.http_user_agent");
+            trail_alert("UA", it->first, it->second, "http.http_user_agent");
+            ua_listed = true;
         }
+    }
+    findings_.clear();
+    heuristics_.check_request({request_, where.host, where.path}, packet, ua_listed, findings_);
+    for (HttpFinding& finding : findings_) {
+        Alert& a = alert(finding.trail_type, std::move(finding.trail), finding.matched_field);
+        a.info = std::move(finding.info);
+        a.reference = "(heuristic)";
+        a.detector = "heuristic";
+        a.heuristic = finding.heuristic;
+        classify(a);
     }
     if (alerts.empty()) {
         return status;
     }
+    auto& out = sink.out;
     const auto key = FlowDirection::of(packet);
     if (Waiting* earlier = waiting_.find(key)) {
         // A request after one whose response never came: that one waits no longer.
@@ -160,31 +178,47 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     } else if (waiting_.full()) {
         release_oldest(out);
     }
-    waiting_.get(key) = Waiting{std::move(alerts), timestamp_ns};
+    waiting_.get(key) = Waiting{std::move(alerts), sink.timestamp_ns};
     return status;
 }
 
 // Sequential keep-alive: the next response on a flow answers its latest request
 // (clients do not pipeline).
 proto::HttpStatus HttpDetector::analyse_response(std::span<const std::uint8_t> head,
-                                                 const proto::Packet& packet,
-                                                 std::vector<Alert>& out) {
-    // Only a response that completes waiting alerts is worth parsing.
+                                                 const Sink& sink) {
+    const proto::Packet& packet = sink.packet;
+    // Only a response that completes waiting alerts, or that the heuristics look at, is worth
+    // parsing.
     const FlowDirection request{packet.dst, packet.src, packet.dst_port, packet.src_port};
     Waiting* waiting = waiting_.find(request);
-    if (waiting == nullptr) {
+    if (waiting == nullptr && !heuristics_.wants_responses()) {
         return proto::HttpStatus::Ok;
     }
     const auto status = proto::parse_http_response(head, response_);
     if (status != proto::HttpStatus::Ok) {
         return status;
     }
-    for (Alert& alert : waiting->alerts) {
-        alert.http->status = response_.status;
-        alert.http->http_content_type.assign(response_.content_type);
-        out.push_back(std::move(alert));
+    if (waiting != nullptr) {
+        for (Alert& alert : waiting->alerts) {
+            alert.http->status = response_.status;
+            alert.http->http_content_type.assign(response_.content_type);
+            sink.out.push_back(std::move(alert));
+        }
+        waiting_.erase(request);
     }
-    waiting_.erase(request);
+    findings_.clear();
+    heuristics_.check_response(response_, {reinterpret_cast<const char*>(head.data()), head.size()},
+                               findings_);
+    for (HttpFinding& finding : findings_) {
+        Alert a = heuristic_alert(packet, sink.timestamp_ns, sink.in_iface, finding.heuristic,
+                                  finding.trail_type, std::move(finding.trail),
+                                  std::move(finding.info), finding.matched_field);
+        a.app_proto = "http";
+        a.http.emplace();
+        a.http->status = response_.status;
+        a.http->http_content_type.assign(response_.content_type);
+        sink.out.push_back(std::move(a));
+    }
     return status;
 }
 

@@ -1,6 +1,7 @@
 // HTTP analysis of decoded packets: each request head's Host (and the host of
 // an absolute or CONNECT target) against domain trails, its target against URL
-// trails, its User-Agent against user-agent trails. A head spread over several
+// trails, its User-Agent against user-agent trails; then the HTTP
+// heuristics (http_heuristics.h) look at it, and at responses. A head spread over several
 // segments is collected in order from the follow-up segments the kernel sends
 // (a bounded number of flows), then analysed once it is whole.
 // A request's alerts wait for its response, so that they carry its status and
@@ -18,6 +19,7 @@
 #include "detect/alert.h"
 #include "detect/domain_matcher.h"
 #include "detect/flow_table.h"
+#include "detect/http_heuristics.h"
 #include "detect/url_matcher.h"
 #include "proto/http.h"
 #include "proto/packet.h"
@@ -39,12 +41,17 @@ class HttpDetector {
 
     // `urls` is shared by the detectors of every analysis thread; without it, built here.
     HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher,
-                 std::shared_ptr<const UrlIndex> urls = nullptr);
+                 std::shared_ptr<const UrlIndex> urls = nullptr,
+                 const HttpHeuristicsConfig& heuristics = {},
+                 std::shared_ptr<const trails::Whitelist> whitelist = nullptr);
 
     // A TCP segment the kernel sent for HTTP: `starts_head` when its payload
     // starts a request or response, else a follow-up of a head begun earlier.
+    // With `paths`, each request's first path segment is appended there, hashed
+    // (hash_string), for the web-scan heuristic.
     void inspect(const proto::Packet& packet, bool starts_head, std::uint64_t timestamp_ns,
-                 std::string_view in_iface, std::vector<Alert>& out);
+                 std::string_view in_iface, std::vector<Alert>& out,
+                 std::vector<std::uint64_t>* paths = nullptr);
 
     // Appends the alerts whose wait ended before `now_ns` (packet time, as the alerts' own).
     void expire(std::uint64_t now_ns, std::vector<Alert>& out);
@@ -68,19 +75,24 @@ class HttpDetector {
         std::uint64_t since_ns = 0;
     };
     // Ok or Malformed: the head is done with; Incomplete: wait for more.
-    proto::HttpStatus analyse(std::span<const std::uint8_t> head, const proto::Packet& packet,
-                              std::uint64_t timestamp_ns, std::string_view in_iface,
-                              std::vector<Alert>& out);
-    proto::HttpStatus analyse_request(std::span<const std::uint8_t> head,
-                                      const proto::Packet& packet, std::uint64_t timestamp_ns,
-                                      std::string_view in_iface, std::vector<Alert>& out);
-    proto::HttpStatus analyse_response(std::span<const std::uint8_t> head,
-                                       const proto::Packet& packet, std::vector<Alert>& out);
+    // The packet at hand, and where what it shows goes.
+    struct Sink {
+        const proto::Packet& packet;
+        std::uint64_t timestamp_ns;
+        std::string_view in_iface;
+        std::vector<Alert>& out;
+        std::vector<std::uint64_t>* paths;
+    };
+    proto::HttpStatus analyse(std::span<const std::uint8_t> head, const Sink& sink);
+    proto::HttpStatus analyse_request(std::span<const std::uint8_t> head, const Sink& sink);
+    proto::HttpStatus analyse_response(std::span<const std::uint8_t> head, const Sink& sink);
     void release_oldest(std::vector<Alert>& out);  // of the waiting flows
 
     std::shared_ptr<const trails::TrailSet> trails_;
     DomainMatcher& domains_;
     UrlMatcher urls_;
+    HttpHeuristics heuristics_;
+    std::vector<HttpFinding> findings_;  // reused
     FlowTable<PendingHead> pending_{kMaxFlows};
     FlowTable<Waiting> waiting_{kMaxFlows};  // keyed by the request's direction
     proto::HttpRequest request_;

@@ -97,6 +97,10 @@ std::array<std::uint32_t, 2> item_words(std::uint32_t owner, std::uint16_t port)
     return {owner, port};
 }
 
+std::array<std::uint32_t, 3> item_words(std::uint32_t owner, std::uint64_t hash) {
+    return {owner, static_cast<std::uint32_t>(hash), static_cast<std::uint32_t>(hash >> 32)};
+}
+
 std::array<std::uint32_t, 6> item_words(std::uint32_t owner, const IpAddress& host) {
     std::array<std::uint32_t, 6> words{};
     words[0] = owner;
@@ -457,12 +461,14 @@ void require(bool ok, const char* what) {
 namespace {
 using PortTable = WindowTable<HostPair, std::uint16_t>;  // destination ports per (src, dst)
 using HostTable = WindowTable<HostPort, IpAddress>;      // destination hosts per (src, port)
+using PathTable = WindowTable<HostPair, std::uint64_t>;  // first path segments per (src, dst)
 }  // namespace
 
 struct ScanHeuristics::Tables {
     PortTable port_scan;
     PortTable udp_scan;
     HostTable infection;
+    PathTable web_scan;
 };
 
 ScanHeuristics::ScanHeuristics(ScanConfig config, LocalNetworks local)
@@ -479,15 +485,17 @@ ScanHeuristics::ScanHeuristics(ScanConfig config, LocalNetworks local)
             "max_items_per_key must be above udp_scan_ports");
     require(!c.infection || c.max_items_per_key > c.infection_hosts,
             "max_items_per_key must be above infection_hosts");
+    require(!c.web_scan || c.max_items_per_key > c.web_scan_paths,
+            "max_items_per_key must be above web_scan_paths");
     for (const std::uint16_t port : c.infection_ports) {
         infection_ports_.set(port);
     }
     const auto limits = [&c](std::size_t threshold) {
         return WindowLimits{c.window_ns, threshold, c.max_items_per_key, c.max_keys, c.max_items};
     };
-    tables_ = std::make_unique<Tables>(Tables{PortTable(limits(c.port_scan_ports)),
-                                              PortTable(limits(c.udp_scan_ports)),
-                                              HostTable(limits(c.infection_hosts))});
+    tables_ = std::make_unique<Tables>(
+        Tables{PortTable(limits(c.port_scan_ports)), PortTable(limits(c.udp_scan_ports)),
+               HostTable(limits(c.infection_hosts)), PathTable(limits(c.web_scan_paths))});
 }
 
 ScanHeuristics::~ScanHeuristics() = default;
@@ -535,8 +543,21 @@ void ScanHeuristics::observe(const proto::Packet& packet, std::uint64_t timestam
     }
 }
 
+void ScanHeuristics::observe_http_path(const proto::Packet& packet, std::uint64_t segment_hash,
+                                       std::uint64_t timestamp_ns, std::string_view in_iface,
+                                       std::vector<Alert>& out) {
+    if (config_.web_scan &&
+        tables_->web_scan.observe({packet.src, packet.dst}, segment_hash, timestamp_ns)) {
+        Alert alert = heuristic_alert(packet, timestamp_ns, in_iface, "web-scan", "PATH", "*",
+                                      "potential web scanning", "http.url");
+        alert.app_proto = "http";
+        out.push_back(std::move(alert));
+    }
+}
+
 ScanStats ScanHeuristics::stats() const {
-    return {tables_->port_scan.stats(), tables_->udp_scan.stats(), tables_->infection.stats()};
+    return {tables_->port_scan.stats(), tables_->udp_scan.stats(), tables_->infection.stats(),
+            tables_->web_scan.stats()};
 }
 
 }  // namespace spoor::detect

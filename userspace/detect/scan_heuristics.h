@@ -1,10 +1,11 @@
 // Maltrail's scan heuristics over flow starts (the SYNs, NULL/FIN/XMAS probes and
 // first UDP datagrams the kernel reports): one source trying many ports of one
-// host (TCP port scan, UDP scan), and one local host trying one worm port on many
-// hosts (potential infection). Each counts distinct items per key inside a
-// sliding window of packet time; "more than N" fires on the (N+1)-th
-// (DESIGN.md "Thresholds"). State is bounded in keys and in items, and every
-// eviction of state that still mattered is counted.
+// host (TCP port scan, UDP scan), one local host trying one worm port on many
+// hosts (potential infection), and one source asking one web server for many
+// different top-level paths (web scanning, from the HTTP requests). Each counts distinct items per
+// key inside a sliding window of packet time; "more than N" fires on the (N+1)-th (DESIGN.md
+// "Thresholds"). State is bounded in keys and in items, and every eviction of state that still
+// mattered is counted.
 #pragma once
 
 #include <bitset>
@@ -28,6 +29,7 @@ struct ScanConfig {
                                        // on one port of the list
     std::vector<std::uint16_t> infection_ports = {135,  139,  445,  1433, 3389,
                                                   6379, 6892, 6893, 6901};
+    std::size_t web_scan_paths = 10;  // HTTP: more than N distinct first path segments, src to dst
     std::size_t max_items_per_key = 1024;  // distinct ports/hosts remembered per key; when full the
                                            // oldest item is evicted (counted)
     std::size_t max_keys = 50'000;         // per table; when full the least recently seen key is
@@ -36,7 +38,8 @@ struct ScanConfig {
     // max_keys * max_items_per_key (51 million). When full the least recently seen key other
     // than the one at hand is evicted (counted unless its window had passed).
     std::size_t max_items = 262'144;
-    bool port_scan = true, udp_scan = true, infection = true;  // each heuristic can be disabled
+    // Each heuristic can be disabled.
+    bool port_scan = true, udp_scan = true, infection = true, web_scan = true;
 };
 
 // One heuristic's table.
@@ -57,6 +60,7 @@ struct ScanStats {
     ScanTableStats port_scan;  // key (src, dst), items destination TCP ports
     ScanTableStats udp_scan;   // key (src, dst), items destination UDP ports
     ScanTableStats infection;  // key (src, port), items destination hosts
+    ScanTableStats web_scan;   // key (src, dst), items first path segments (hashed)
 };
 
 class ScanHeuristics {
@@ -74,6 +78,12 @@ class ScanHeuristics {
     // passing more than flow starts is harmless. Appends alerts to `out`.
     void observe(const proto::Packet& packet, std::uint64_t timestamp_ns, std::string_view in_iface,
                  std::vector<Alert>& out);
+
+    // An HTTP request from `packet`'s source to its destination whose target's first path
+    // segment ("/admin/x" -> "admin") hashes to `segment_hash`. Appends an alert to `out`.
+    void observe_http_path(const proto::Packet& packet, std::uint64_t segment_hash,
+                           std::uint64_t timestamp_ns, std::string_view in_iface,
+                           std::vector<Alert>& out);
 
     ScanStats stats() const;
     const ScanConfig& config() const { return config_; }

@@ -18,22 +18,14 @@
 #include <utility>
 
 #include "common/text.h"
+#include "detect/hyperscan.h"
 #include "detect/local_networks.h"
 
 namespace spoor::suppress {
 
 namespace {
 
-struct DatabaseFree {
-    void operator()(hs_database_t* db) const { hs_free_database(db); }
-};
-struct ScratchFree {
-    void operator()(hs_scratch_t* scratch) const { hs_free_scratch(scratch); }
-};
-struct CompileErrorFree {
-    void operator()(hs_compile_error_t* error) const { hs_free_compile_error(error); }
-};
-using Database = std::unique_ptr<hs_database_t, DatabaseFree>;
+using detect::hyperscan::Database;
 
 constexpr std::array<std::string_view, 12> kTrailTypes = {
     "IP", "IPORT", "CIDR", "DNS", "URL", "HTTP", "UA", "PATH", "PORT", "CERT", "SNI", "JA4"};
@@ -256,19 +248,17 @@ class Loader {
     }
 
     static Database compile(const Value& pattern, const std::string& file) {
-        hs_database_t* db = nullptr;
-        hs_compile_error_t* raw_error = nullptr;
-        if (hs_compile(pattern.text.c_str(), HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, HS_MODE_BLOCK,
-                       nullptr, &db, &raw_error) != HS_SUCCESS) {
-            const std::unique_ptr<hs_compile_error_t, CompileErrorFree> error(raw_error);
+        const detect::hyperscan::Expression expression{pattern.text.c_str(),
+                                                       HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, 0};
+        auto compiled = detect::hyperscan::compile({&expression, 1}, "ignore rules");
+        if (compiled.refused) {
             // Hyperscan's advice for this one names a flag the operator cannot set.
-            const std::string why =
-                std::string_view(error->message).starts_with("Pattern matches empty")
-                    ? "it matches empty text, so it would match every alert"
-                    : error->message;
+            const std::string why = compiled.error.starts_with("Pattern matches empty")
+                                        ? "it matches empty text, so it would match every alert"
+                                        : compiled.error;
             throw IgnoreRuleError(file, pattern.line, "match", "'" + pattern.text + "': " + why);
         }
-        return Database(db);
+        return std::move(compiled.database);
     }
 
     void add_yaml(std::string_view text, const std::string& file) {
@@ -498,7 +488,7 @@ struct IgnoreRules::State {
     std::vector<Rule> rules;
     // The rule list is fixed after loading, so the counters are allocated once, beside it.
     std::unique_ptr<std::atomic<std::uint64_t>[]> counts;
-    std::unique_ptr<hs_scratch_t, ScratchFree> scratch;  // fits every rule's pattern
+    detect::hyperscan::Scratch scratch;  // fits every rule's pattern
 
     explicit State(std::vector<Rule> loaded)
         : rules(std::move(loaded)), counts(new std::atomic<std::uint64_t>[rules.size()]) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <random>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -19,11 +18,6 @@ ThrottleConfig checked(ThrottleConfig config) {
     return config;
 }
 
-std::uint64_t random64() {
-    std::random_device device;
-    return std::uint64_t{device()} << 32 | device();
-}
-
 // The window key: the source's family and 16 address bytes, then the trail type, a NUL (no
 // type holds one) and the trail text.
 void build_key(const detect::Alert& alert, std::string& key) {
@@ -36,49 +30,6 @@ void build_key(const detect::Alert& alert, std::string& key) {
 }
 
 }  // namespace
-
-Throttle::KeyedHash::KeyedHash() : k0_(random64()), k1_(random64()) {}
-
-std::size_t Throttle::KeyedHash::operator()(const std::string& key) const noexcept {
-    std::uint64_t v0 = k0_ ^ 0x736f6d6570736575ull;
-    std::uint64_t v1 = k1_ ^ 0x646f72616e646f6dull;
-    std::uint64_t v2 = k0_ ^ 0x6c7967656e657261ull;
-    std::uint64_t v3 = k1_ ^ 0x7465646279746573ull;
-    const auto round = [&] {
-        v0 += v1;
-        v1 = std::rotl(v1, 13) ^ v0;
-        v0 = std::rotl(v0, 32);
-        v2 += v3;
-        v3 = std::rotl(v3, 16) ^ v2;
-        v0 += v3;
-        v3 = std::rotl(v3, 21) ^ v0;
-        v2 += v1;
-        v1 = std::rotl(v1, 17) ^ v2;
-        v2 = std::rotl(v2, 32);
-    };
-    const auto absorb = [&](std::uint64_t m) {
-        v3 ^= m;
-        round();
-        v0 ^= m;
-    };
-    const std::size_t n = key.size();
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t m;
-        std::memcpy(&m, key.data() + i, sizeof(m));
-        absorb(m);
-    }
-    std::uint64_t last = static_cast<std::uint64_t>(n) << 56;
-    for (std::size_t j = 0; i + j < n; ++j) {
-        last |= static_cast<std::uint64_t>(static_cast<unsigned char>(key[i + j])) << (8 * j);
-    }
-    absorb(last);
-    v2 ^= 0xff;
-    round();
-    round();
-    round();
-    return static_cast<std::size_t>(v0 ^ v1 ^ v2 ^ v3);
-}
 
 Throttle::Throttle(ThrottleConfig config) : config_(checked(config)) {}
 

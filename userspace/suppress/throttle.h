@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "detect/alert.h"
+#include "detect/lookup_tables.h"
 #include "suppress/verdict.h"
 
 namespace spoor::suppress {
@@ -77,14 +78,9 @@ class Throttle {
         std::optional<detect::Alert> first_held;  // the summary's template
     };
     // SipHash-1-3 under a key drawn at start.
-    class KeyedHash {
-      public:
-        KeyedHash();
-        std::size_t operator()(const std::string& key) const noexcept;
-
-      private:
-        std::uint64_t k0_;
-        std::uint64_t k1_;
+    struct KeyedHash {
+        std::size_t operator()(const std::string& key) const noexcept { return hash(key); }
+        detect::SipHash13 hash;
     };
     using Table = std::unordered_map<std::string, Window, KeyedHash>;
 

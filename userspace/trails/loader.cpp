@@ -42,11 +42,6 @@ bool iends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
 }
 
-void assign_lower(std::string& out, std::string_view text) {
-    out.resize(text.size());
-    std::transform(text.begin(), text.end(), out.begin(), to_lower_ascii);
-}
-
 // A comment starts at a '#' that opens the line or follows whitespace; a '#'
 // inside a token is data (URL fragments such as "webhook.site/#!/view/...").
 std::string_view strip_comment(std::string_view line) {
@@ -162,10 +157,10 @@ bool parse_typed(IndicatorKind kind, std::string_view value, ParsedLine& out, st
                 reason = "bad ja3 (want 32 hex digits)";
                 return false;
             }
-            assign_lower(out.key, value);
+            assign_lower_ascii(value, out.key);
             return true;
         case IndicatorKind::Ja4:
-            assign_lower(out.key, value);
+            assign_lower_ascii(value, out.key);
             if (out.key.empty() || !std::all_of(out.key.begin(), out.key.end(), [](char c) {
                     return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == ',';
                 })) {
@@ -582,11 +577,12 @@ void Loader::load_csv(std::string_view content, const std::string& name) {
             return;
         }
         if (is_sslbl_row(fields_, count)) {
-            assign_lower(record.info, fields_[2].empty() ? "malicious certificate" : fields_[2]);
+            assign_lower_ascii(fields_[2].empty() ? "malicious certificate" : fields_[2],
+                               record.info);
             record.info += " (malware)";
             record.reference = "(sslbl.abuse.ch)";
             std::string sha1;
-            assign_lower(sha1, fields_[1]);
+            assign_lower_ascii(fields_[1], sha1);
             set_.add(IndicatorKind::CertSha1, sha1, record, SourceRank::Feed);
             ++report_.lines;
             return;
@@ -660,7 +656,7 @@ bool parse_trail_line(std::string_view line, ParsedLine& out, std::string& reaso
             return false;
         }
         out.kind = IndicatorKind::Url;
-        assign_lower(out.key, text.substr(scheme));
+        assign_lower_ascii(text.substr(scheme), out.key);
         // A bare "http://host" is the host's root page, as Maltrail reads it: a URL
         // trail "host/", not a trail on the host itself.
         const auto end = out.key.find_first_of("/?#");
@@ -672,7 +668,7 @@ bool parse_trail_line(std::string_view line, ParsedLine& out, std::string& reaso
         return true;
     }
 
-    assign_lower(out.key, text);
+    assign_lower_ascii(text, out.key);
     const std::string_view lower = out.key;
     if (lower.find('/') != std::string_view::npos) {
         Prefix prefix;

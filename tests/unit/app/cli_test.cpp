@@ -123,6 +123,43 @@ TEST_CASE("client commands") {
     CHECK(d.client.socket == "/run/spoor/spoor.sock");
 }
 
+TEST_CASE("web heuristics, ignore rules and the throttle come from flags and YAML") {
+    TempDir dir;
+    const auto rules = dir.write("rules.yaml", "rules:\n  - dst_port: 22\n");
+    const auto config = dir.write("spoor.yaml",
+                                  "throttle-alerts: 5\n"
+                                  "throttle-window: 30\n"
+                                  "show-suppressed: true\n"
+                                  "web-scan-paths: 20\n"
+                                  "http-missing-host: true\n"
+                                  "ignore-rules: [" +
+                                      rules.string() + "]\n");
+    CommandLine v;
+    parse(v, {"replay", "--config", config.string(), "--disable-heuristic", "download",
+              "--throttle-keys", "100", "x.pcap"});
+    const auto analysis = spoor::app::analysis_config("s", v.replay.analysis);
+    CHECK(analysis.suppression.throttle.max_per_window == 5);
+    CHECK(analysis.suppression.throttle.window_ns == 30'000'000'000ull);
+    CHECK(analysis.suppression.throttle.max_keys == 100);
+    CHECK(analysis.suppression.show_suppressed);
+    CHECK(analysis.suppression.ignore_files == std::vector<std::string>{rules.string()});
+    CHECK(analysis.scans.web_scan_paths == 20);
+    CHECK(analysis.http.missing_host);
+    CHECK_FALSE(analysis.http.download);
+    CHECK(analysis.http.web_attack);
+    CHECK(analysis.http.attacks != nullptr);
+    CHECK(analysis.http.user_agents == nullptr);  // no list given
+
+    CHECK_THROWS_AS(parse(v, {"replay", "--suspicious-ua", "/nonexistent/ua.txt", "x.pcap"}),
+                    CLI::ValidationError);
+    CHECK_THROWS_AS(parse(v, {"replay", "--ignore-rules", "/nonexistent.yaml", "x.pcap"}),
+                    CLI::ValidationError);
+    const auto ua = dir.write("ua.txt", "# list\nsqlmap\n");
+    CommandLine with_ua;
+    parse(with_ua, {"replay", "--suspicious-ua", ua.string(), "x.pcap"});
+    CHECK(spoor::app::analysis_config("s", with_ua.replay.analysis).http.user_agents->size() == 1);
+}
+
 TEST_CASE("heuristic thresholds, switches and local networks come from flags and YAML") {
     TempDir dir;
     const auto config = dir.write("spoor.yaml",

@@ -83,7 +83,7 @@ TEST_CASE("evidence split across captures accumulates in one state") {
     CHECK(lab.alerts("b").size() == 2);  // alone, b.pcap's first flow is new
 }
 
-TEST_CASE("two replays of the same captures write byte-identical output") {
+TEST_CASE("two replays of the same captures write byte-identical output, summaries included") {
     Lab lab;
     std::vector<TimedFrame> frames;
     for (int i = 0; i < 50; ++i) {
@@ -96,8 +96,52 @@ TEST_CASE("two replays of the same captures write byte-identical output") {
     const auto cap = lab.capture("many.pcap", frames);
     REQUIRE(spoor::app::run_replay(lab.options({cap}, "one")) == 0);
     REQUIRE(spoor::app::run_replay(lab.options({cap}, "two")) == 0);
-    CHECK(lab.alerts("one").size() == 100);
+    // Two (source, trail) keys of 50 alerts each in 5 s: three of each written as they came,
+    // the other 47 in one summary each at the end of the input.
+    const auto alerts = lab.alerts("one");
+    REQUIRE(alerts.size() == 8);
+    std::size_t summed = 0;
+    for (const auto& a : alerts) {
+        if (a.contains("throttle")) {
+            CHECK(a["throttle"]["count"] == 47);
+            summed += a["throttle"]["count"].get<std::size_t>();
+        }
+    }
+    CHECK(summed == 94);
     CHECK(lab.alerts_text("one") == lab.alerts_text("two"));
+
+    auto unthrottled = lab.options({cap}, "all");
+    unthrottled.analysis.throttle_alerts = 0;
+    REQUIRE(spoor::app::run_replay(unthrottled) == 0);
+    CHECK(lab.alerts("all").size() == 100);
+}
+
+TEST_CASE("ignore rules drop what they name, or show it as suppressed; an expired rule does not") {
+    Lab lab;
+    const auto cap = lab.capture("c.pcap", {syn_to_listed(kT0, 1), syn_to_listed(kT0 + 1, 2)});
+    auto options = lab.options({cap}, "ignored");
+    options.analysis.ignore_rules = {
+        lab.dir.write("rules.yaml", "rules:\n  - name: lab c2\n    dst: 10.66.0.0/16\n").string()};
+    REQUIRE(spoor::app::run_replay(options) == 0);
+    CHECK(lab.alerts("ignored").empty());
+
+    options.log_dir = (lab.dir.path() / "shown").string();
+    options.analysis.show_suppressed = true;
+    REQUIRE(spoor::app::run_replay(options) == 0);
+    const auto shown = lab.alerts("shown");
+    REQUIRE(shown.size() == 2);
+    CHECK(shown[0]["event_type"] == "suppressed");
+    CHECK(shown[0]["suppressed"]["rule"] == "lab c2");
+
+    options.log_dir = (lab.dir.path() / "expired").string();
+    options.analysis.show_suppressed = false;
+    options.analysis.ignore_rules = {lab.dir
+                                         .write("old.yaml",
+                                                "rules:\n  - dst: 10.66.0.1\n"
+                                                "    expires: 2026-01-01\n")
+                                         .string()};
+    REQUIRE(spoor::app::run_replay(options) == 0);
+    CHECK(lab.alerts("expired").size() == 2);
 }
 
 TEST_CASE("a truncated capture: alerts before the cut stay, the error names the record, exit 1") {

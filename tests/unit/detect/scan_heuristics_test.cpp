@@ -603,3 +603,39 @@ TEST_CASE("scan: a flood of one-probe sources does not push out a scan in progre
     CHECK(alerts == 1);
     CHECK(f.scans.stats().port_scan.keys <= 100);
 }
+
+// ---- web scanning ----
+
+TEST_CASE("web scan: ten first path segments stay silent, the eleventh alerts once") {
+    Fixture f;
+    const auto packet = decode(tcp("10.9.0.1", 41000, "10.1.0.80", 80, 0x18), f.frame);
+    const auto path = [&](std::uint64_t segment, std::uint64_t time = kT0) {
+        const std::size_t before = f.alerts.size();
+        f.scans.observe_http_path(packet, segment, time, "eth0", f.alerts);
+        return f.alerts.size() - before;
+    };
+    for (std::uint64_t segment = 1; segment <= 10; ++segment) {
+        CHECK(path(segment) == 0);
+        CHECK(path(segment) == 0);  // a repeat adds nothing
+    }
+    CHECK(path(11) == 1);
+    const auto& a = f.alerts.at(0);
+    CHECK(a.trail_type == "PATH");
+    CHECK(a.trail == "*");
+    CHECK(a.info == "potential web scanning");
+    CHECK(a.heuristic == "web-scan");
+    CHECK(a.app_proto == "http");
+    CHECK(a.matched_field == "http.url");
+    check_classified(a, 3);                    // "scanning"
+    CHECK(path(12) == 0);                      // once per window
+    CHECK(path(13, kT0 + 31 * kSecond) == 0);  // the window slid past the first ten
+    CHECK(f.scans.stats().web_scan.alerts == 1);
+
+    detect::ScanConfig off;
+    off.web_scan = false;
+    Fixture g(off);
+    for (std::uint64_t segment = 1; segment <= 20; ++segment) {
+        g.scans.observe_http_path(packet, segment, kT0, "eth0", g.alerts);
+    }
+    CHECK(g.alerts.empty());
+}

@@ -1,0 +1,206 @@
+// HTTP heuristics through the HTTP detector, as records reach it: downloads of risky file
+// types, IoT malware by architecture name, proxy probes, requests without Host, telling
+// responses, the original client a proxy names, and the path segments web scanning counts.
+#include <doctest/doctest.h>
+
+#include "detect/http_detector.h"
+#include "frame_builder.h"
+
+using namespace spoor;
+using namespace spoor::test;
+
+namespace {
+
+constexpr std::uint64_t kTime = 1'780'000'000'000'000'000ull;
+
+// 10.1/16 is the local network: the tests' other 10.x hosts count as external.
+std::shared_ptr<const detect::LocalNetworks> local_net() {
+    return std::make_shared<const detect::LocalNetworks>(std::vector<std::string>{"10.1.0.0/16"});
+}
+
+struct Fixture {
+    std::shared_ptr<trails::TrailSet> set = std::make_shared<trails::TrailSet>();
+    std::shared_ptr<trails::Whitelist> whitelist = [] {
+        auto w = std::make_shared<trails::Whitelist>();
+        w->add_domain("updates.example");
+        return w;
+    }();
+    detect::DomainMatcher matcher{set, whitelist, {}};
+    detect::HttpDetector http;
+    std::vector<detect::Alert> alerts;
+    std::vector<std::uint64_t> paths;
+
+    explicit Fixture(detect::HttpHeuristicsConfig config = {})
+        : http(set, matcher, nullptr, with_local(std::move(config)), whitelist) {}
+
+    static detect::HttpHeuristicsConfig with_local(detect::HttpHeuristicsConfig config) {
+        config.local = local_net();
+        return config;
+    }
+
+    // The alerts this segment made, waiting ones included.
+    std::vector<detect::Alert> see(std::string_view src, std::string_view dst, std::string head,
+                                   std::uint16_t sport = 41000, std::uint16_t dport = 80) {
+        FrameSpec spec = tcp(src, sport, dst, dport, 0x18);
+        spec.payload.assign(head.begin(), head.end());
+        const auto frame = build_frame(spec);
+        proto::Packet packet;
+        REQUIRE(proto::decode_frame(frame, packet) == proto::DecodeStatus::Ok);
+        alerts.clear();
+        http.inspect(packet, true, kTime, "eth0", alerts, &paths);
+        http.flush(alerts);
+        return alerts;
+    }
+    std::vector<detect::Alert> get(std::string_view host, std::string_view target,
+                                   std::string_view dst = "10.2.0.80",
+                                   std::string_view extra = "") {
+        return see("10.1.0.1", dst,
+                   "GET " + std::string(target) + " HTTP/1.1\r\nHost: " + std::string(host) +
+                       "\r\nUser-Agent: curl/7.88.1\r\n" + std::string(extra) + "\r\n");
+    }
+};
+
+std::vector<std::string> infos(const std::vector<detect::Alert>& alerts) {
+    std::vector<std::string> out;
+    for (const auto& a : alerts) {
+        out.push_back(a.trail_type + " " + a.trail + " | " + a.info);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("download: a risky file type straight from an external host alerts; else silent") {
+    Fixture f;
+    const auto alerts = f.get("dl.example", "/files/Setup.EXE?session=1");
+    CHECK(infos(alerts) ==
+          std::vector<std::string>{"URL dl.example/files/Setup.EXE | direct .exe download "
+                                   "(suspicious)"});
+    const auto& a = alerts.at(0);
+    CHECK(a.heuristic == "download");
+    CHECK(a.detector == "heuristic");
+    CHECK(a.reference == "(heuristic)");
+    CHECK(a.severity == 2);
+    CHECK(a.http->url == "/files/Setup.EXE?session=1");
+    CHECK(a.app_proto == "http");
+    for (const char* ext : {"dll", "scr", "ps1", "hta", "lnk", "msi", "apk"}) {
+        CAPTURE(ext);
+        CHECK(f.get("dl.example", std::string("/x.") + ext).size() == 1);
+    }
+    // A local server, a whitelisted name (or one under it), other file types, no extension.
+    CHECK(f.get("intranet.example", "/tools/setup.exe", "10.1.0.9").empty());
+    CHECK(f.get("cdn.updates.example", "/setup.exe").empty());
+    CHECK(f.get("dl.example", "/report.pdf").empty());
+    CHECK(f.get("dl.example", "/setup.exe.html").empty());
+    CHECK(f.get("dl.example", "/exe").empty());
+    CHECK(f.get("dl.example", "/search?q=setup.exe").empty());  // in the query, not the file
+}
+
+TEST_CASE("iot-malware: a CPU-architecture file name from a bare-IP host alerts") {
+    Fixture f;
+    CHECK(infos(f.get("10.2.0.80", "/bins/sora.mips")) ==
+          std::vector<std::string>{"URL 10.2.0.80/bins/sora.mips | potential iot-malware "
+                                   "download (suspicious)"});
+    CHECK(f.get("10.2.0.80:8080", "/arm7").size() == 1);
+    CHECK(f.get("10.2.0.80", "/x86_64").at(0).severity == 1);  // "malware" in its info
+    CHECK(f.get("[fd00::1]", "/Mirai.ARM7", "10.2.0.80").size() == 1);
+    // A named host, other names that only start like an architecture.
+    CHECK(f.get("downloads.example", "/bins/sora.mips").empty());
+    CHECK(f.get("10.2.0.80", "/mipsology.html").empty());
+    CHECK(f.get("10.2.0.80", "/armchair").empty());
+}
+
+TEST_CASE("proxy probe: an outside host asking a local one for an absolute URL or CONNECT") {
+    Fixture f;
+    const auto probe = f.see("10.9.0.1", "10.1.0.5",
+                             "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    CHECK(infos(probe) == std::vector<std::string>{"URL http://example.com/ | potential proxy "
+                                                   "probe (suspicious)"});
+    CHECK(probe.at(0).heuristic == "proxy-probe");
+    CHECK(f.see("10.9.0.1", "10.1.0.5", "CONNECT 10.9.0.1:25 HTTP/1.1\r\n\r\n").size() == 1);
+    // Local clients using a local proxy, an outside host asking an outside one, an origin-form
+    // request from outside: silent.
+    CHECK(f.see("10.1.0.1", "10.1.0.5", "GET http://example.com/ HTTP/1.1\r\n\r\n").empty());
+    CHECK(f.see("10.9.0.1", "10.8.0.5", "GET http://example.com/ HTTP/1.1\r\n\r\n").empty());
+    CHECK(f.see("10.9.0.1", "10.1.0.5", "GET / HTTP/1.1\r\nHost: a\r\n\r\n").empty());
+}
+
+TEST_CASE("missing host: only when asked for, and not for absolute targets") {
+    const std::string bare = "GET /index.html HTTP/1.1\r\nUser-Agent: x\r\n\r\n";
+    CHECK(Fixture().see("10.1.0.1", "10.1.0.2", bare).empty());
+    detect::HttpHeuristicsConfig config;
+    config.missing_host = true;
+    Fixture f(config);
+    CHECK(infos(f.see("10.1.0.1", "10.1.0.2", bare)) ==
+          std::vector<std::string>{"HTTP /index.html | missing host header (suspicious)"});
+    CHECK(f.see("10.1.0.1", "10.1.0.2", "GET / HTTP/1.1\r\nHost: a\r\n\r\n").empty());
+}
+
+TEST_CASE("responses: sinkhole banners, seized-domain titles and risky content types alert") {
+    Fixture f;
+    const auto response = [&f](std::string head) {
+        return f.see("10.2.0.80", "10.1.0.1", head, 80, 41000);
+    };
+    const auto sinkhole = response(
+        "HTTP/1.1 200 OK\r\nServer: nginx\r\nX-Sinkhole: Malware sinkhole\r\n"
+        "Content-Length: 0\r\n\r\n");
+    CHECK(infos(sinkhole) == std::vector<std::string>{"HTTP X-Sinkhole: Malware sinkhole | "
+                                                      "sinkhole response (malware)"});
+    CHECK(sinkhole.at(0).severity == 1);
+    CHECK(sinkhole.at(0).heuristic == "http-response");
+    CHECK(sinkhole.at(0).http->status == 200);
+    CHECK(sinkhole.at(0).src == ip("10.2.0.80"));
+    const std::string body = "<html><head><title>THIS DOMAIN HAS BEEN SEIZED</title></head>";
+    CHECK(
+        infos(response("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body)) ==
+        std::vector<std::string>{"HTTP THIS DOMAIN HAS BEEN SEIZED | seized domain (suspicious)"});
+    CHECK(infos(response("HTTP/1.1 200 OK\r\nContent-Type: Application/HTA; charset=x\r\n"
+                         "Content-Length: 0\r\n\r\n")) ==
+          std::vector<std::string>{"HTTP application/hta | suspicious content type (suspicious)"});
+    // Ordinary responses, and "sinkhole" in the body only.
+    CHECK(response("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 8\r\n\r\n"
+                   "sinkhole")
+              .empty());
+    CHECK(
+        response("HTTP/1.1 404 Not Found\r\nServer: Apache\r\nContent-Length: 0\r\n\r\n").empty());
+    detect::HttpHeuristicsConfig off;
+    off.http_response = false;
+    CHECK(Fixture(off)
+              .see("10.2.0.80", "10.1.0.1", "HTTP/1.1 200 OK\r\nX-Sinkhole: y\r\n\r\n", 80, 41000)
+              .empty());
+}
+
+TEST_CASE("the original client a proxy names goes with every alert of the request") {
+    Fixture f;
+    const auto alerts =
+        f.get("dl.example", "/a.exe", "10.2.0.80", "X-Forwarded-For: 192.0.2.7, 10.1.0.1\r\n");
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].xff == "192.0.2.7, 10.1.0.1");
+    CHECK(f.get("dl.example", "/a.exe").at(0).xff.empty());
+}
+
+TEST_CASE("each check can be turned off") {
+    detect::HttpHeuristicsConfig config;
+    config.download = false;
+    config.proxy_probe = false;
+    Fixture f(config);
+    CHECK(f.get("dl.example", "/a.exe").empty());
+    CHECK(f.get("10.2.0.80", "/bins/x.mips").empty());
+    CHECK(f.see("10.9.0.1", "10.1.0.5", "GET http://example.com/ HTTP/1.1\r\n\r\n").empty());
+}
+
+TEST_CASE("web scanning evidence: each request's first path segment, hashed") {
+    CHECK(detect::first_path_segment("/admin/login.php?x=1") == "admin");
+    CHECK(detect::first_path_segment("/wp-login.php") == "wp-login.php");
+    CHECK(detect::first_path_segment("/?q=a/b") == "");
+    CHECK(detect::first_path_segment("/") == "");
+    Fixture f;
+    f.get("a", "/admin/x");
+    f.get("a", "/admin/y?z");
+    f.get("a", "/static/app.js");
+    f.see("10.1.0.1", "10.2.0.80", "CONNECT a:443 HTTP/1.1\r\n\r\n");  // no path
+    REQUIRE(f.paths.size() == 3);
+    CHECK(f.paths[0] == f.paths[1]);
+    CHECK(f.paths[0] != f.paths[2]);
+}
