@@ -186,8 +186,9 @@ TEST_CASE("raw-IP and PPPoE captures alert like Ethernet ones") {
 }
 
 TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis threads") {
-    // Trail hits, DNS, HTTP (answered or not) and TLS split over segments, on many flows,
-    // interleaved with every heuristic's evidence spread over many flows too.
+    // Trail hits, DNS, HTTP (answered or not, some attacks) and TLS split over segments, on
+    // many flows, interleaved with every heuristic's evidence spread over many flows too, and
+    // the throttle summing up what repeats.
     Lab lab;
     lab.trails = lab.dir.write("lab_mixed.txt", "10.66.0.1\nevil.example\n/gate.php\n").string();
     std::vector<TimedFrame> frames;
@@ -221,6 +222,18 @@ TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis thread
                                                 "10.3." + std::to_string(i / 250) + "." +
                                                     std::to_string(1 + i % 250),
                                                 445, 0x02))});
+        if (i % 10 == 0) {  // one attacker, the same attack: the throttle sums it up
+            FrameSpec attack =
+                tcp("10.9.0.4", static_cast<std::uint16_t>(60000 + i), "10.2.0.80", 80, 0x18);
+            attack.payload = http_request("GET", "clean.example",
+                                          "/item?id=1%27%20UNION%20SELECT%201,2--", "curl/8");
+            frames.push_back({at(), build_frame(attack)});
+        }
+        // Web scanning: one host asking one server for many first path segments, a flow each.
+        FrameSpec probe =
+            tcp("10.9.0.3", static_cast<std::uint16_t>(50000 + i), "10.2.0.81", 80, 0x18);
+        probe.payload = http_request("GET", "10.2.0.81", "/p" + std::to_string(i % 40) + "/x", "");
+        frames.push_back({at(), build_frame(probe)});
         const std::string random = "bcdfghjklmn" + std::to_string(i) + ".example";
         frames.push_back({at(), build_frame(udp("10.1.0.53", 53, client, port,
                                                 dns_response(random, 1, i, 3, {})))});
@@ -255,10 +268,11 @@ TEST_CASE("the alerts are the same, line for line, at 1, 2 and 4 analysis thread
         texts.push_back(lab.alerts_text("threads" + std::to_string(threads)));
     }
     CHECK(texts[0].size() > 1000);
+    CHECK(texts[0].find("\"throttle\"") != std::string::npos);  // summaries in order too
     for (const std::string heuristic :
          {"potential port scanning", "potential udp scanning", "potential infection",
           "potential dns exhaustion", "excessive no such domain", "long domain",
-          "threshold no such domain"}) {
+          "threshold no such domain", "potential web scanning", "potential sql injection"}) {
         CAPTURE(heuristic);
         CHECK(texts[0].find(heuristic) != std::string::npos);
     }
