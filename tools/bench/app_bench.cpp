@@ -2,7 +2,9 @@
 // full real trail set: parsing alone (for QUIC: decrypting and parsing), then
 // the whole analysis (domain rules on Host / SNI, URL and user-agent trails,
 // JA3/JA4 and their trails), once with names never seen and once with the
-// same names again (on new flows), all in the same run.
+// same names again (on new flows), all in the same run. HTTP twice: trails
+// only, then with the web heuristics as `spoor run` has them (attack patterns,
+// Maltrail's ua.txt, downloads, responses, the paths web scanning counts).
 //
 //   build/bench/app_bench [--trails PATH]... [--whitelist FILE] [--records N]
 #include "bench_common.h"
@@ -73,6 +75,15 @@ int main(int argc, char** argv) {
     const auto trails = bench::load(sources, whitelist_file);
     detect::DomainMatcher matcher(trails.set, trails.whitelist, {});
     detect::HttpDetector http(trails.set, matcher);
+    detect::HttpHeuristicsConfig web;
+    web.attacks = std::make_shared<const detect::WebAttackPatterns>();
+    web.user_agents = detect::SuspiciousUserAgents::load(
+        (std::filesystem::path(SPOOR_SOURCE_DIR) / "../shared/data/maltrail/ua.txt").string());
+    // Its own name cache over the same tables, so that its "new names" are new to it too.
+    detect::DomainMatcher web_matcher(matcher,
+                                      detect::DomainMatcherConfig{}.negative_cache_entries);
+    detect::HttpDetector http_heuristics(trails.set, web_matcher, nullptr, web, trails.whitelist);
+    std::vector<std::uint64_t> paths;
     detect::TlsDetector tls(trails.set, matcher);
     std::vector<detect::Alert> alerts;
     std::size_t sink = 0;
@@ -99,15 +110,20 @@ int main(int argc, char** argv) {
                 sink += proto::parse_http_request(p.payload, parsed) == proto::HttpStatus::Ok;
             }
         });
-        const auto analyse = [&](const Capture& c) {
+        const auto analyse = [&](detect::HttpDetector& detector, const Capture& c) {
             return bench::ns_per(n, [&] {
                 for (const auto& p : c.packets) {
-                    http.inspect(p, true, kTime, "eth0", alerts);
+                    detector.inspect(p, true, kTime, "eth0", alerts, &paths);
+                    paths.clear();
                 }
             });
         };
-        const double new_ns = analyse(first);
-        report("HTTP request", parse_ns, new_ns, analyse(second));
+        const double new_ns = analyse(http, first);
+        report("HTTP request", parse_ns, new_ns, analyse(http, second));
+        const auto third = flows(n, 6, false, request);
+        const auto fourth = flows(n, 7, false, request);
+        const double web_ns = analyse(http_heuristics, third);
+        report("HTTP + web heur.", parse_ns, web_ns, analyse(http_heuristics, fourth));
     }
 
     // TLS: a 1.3 ClientHello of 600 bytes (a browser's, without post-quantum shares).
