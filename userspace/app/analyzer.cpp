@@ -40,10 +40,13 @@ AnalyzerConfig with_local_networks(AnalyzerConfig config) {
     return config;
 }
 
-// A deterministic order for alerts released by time, whichever worker held them.
+// A deterministic order for alerts released by time, whichever worker held them: alerts
+// equal in all of these are the same alert, so their order cannot show.
 bool released_before(const detect::Alert& a, const detect::Alert& b) {
-    return std::tie(a.timestamp_ns, a.src, a.dst, a.src_port, a.dst_port, a.trail) <
-           std::tie(b.timestamp_ns, b.src, b.dst, b.src_port, b.dst_port, b.trail);
+    return std::tie(a.timestamp_ns, a.src, a.dst, a.src_port, a.dst_port, a.trail_type, a.trail,
+                    a.info, a.matched_field) < std::tie(b.timestamp_ns, b.src, b.dst, b.src_port,
+                                                        b.dst_port, b.trail_type, b.trail, b.info,
+                                                        b.matched_field);
 }
 
 }  // namespace
@@ -168,7 +171,8 @@ void Analyzer::process(const capture::RecordBatch& batch) {
         }
     }
     run_workers([&](std::size_t w) { analyses_[w]->analyse(shares_[w], batch_end, outputs_[w]); });
-    publish_outputs({ThrottleClock::Kind::Alerts});
+    // A busy link never goes quiet: the batch's time also closes the throttle's windows.
+    publish_outputs(batch_end);
 }
 
 void Analyzer::process_record(std::span<const std::uint8_t> bytes) {
@@ -217,15 +221,15 @@ void Analyzer::tick(std::uint64_t record_clock_ns) {
     const auto now = static_cast<std::uint64_t>(static_cast<std::int64_t>(record_clock_ns) +
                                                 config_.clock_offset_ns);
     run_workers([&](std::size_t w) { analyses_[w]->expire(now, outputs_[w]); });
-    publish_outputs({ThrottleClock::Kind::Tick, now});
+    publish_outputs(now);
 }
 
 void Analyzer::finish() {
     run_workers([&](std::size_t w) { analyses_[w]->flush(outputs_[w]); });
-    publish_outputs({ThrottleClock::Kind::Flush});
+    publish_outputs(std::nullopt);
 }
 
-void Analyzer::publish_outputs(ThrottleClock clock) {
+void Analyzer::publish_outputs(std::optional<std::uint64_t> now_ns) {
     alerts_.clear();
     // Each worker's findings are in record order, and a record's are all one worker's:
     // a stable sort by record index puts them back in the order the records came.
@@ -272,9 +276,9 @@ void Analyzer::publish_outputs(ThrottleClock clock) {
     for (auto& alert : alerts_) {
         suppression_.admit(std::move(alert), verdicts_);
     }
-    if (clock.kind == ThrottleClock::Kind::Tick) {
-        suppression_.tick(clock.now_ns, verdicts_);
-    } else if (clock.kind == ThrottleClock::Kind::Flush) {
+    if (now_ns) {
+        suppression_.tick(*now_ns, verdicts_);
+    } else {
         suppression_.flush(verdicts_);
     }
     for (const auto& verdict : verdicts_) {
@@ -325,6 +329,7 @@ void Analyzer::publish_stats() {
         sum.tls.quic_initials += s.tls.quic_initials;
         sum.dns.tcp_flows_evicted += s.dns.tcp_flows_evicted;
         sum.http.flows_evicted += s.http.flows_evicted;
+        sum.http.heuristic_alerts += s.http.heuristic_alerts;
         sum.tls.flows_evicted += s.tls.flows_evicted;
     }
     const auto relaxed = std::memory_order_relaxed;
@@ -344,7 +349,7 @@ void Analyzer::publish_stats() {
     const auto dns = dns_heuristics_.stats();
     std::uint64_t keys = dns.exhaustion_keys + dns.nxdomain_name_keys + dns.nxdomain_base_keys;
     std::uint64_t evicted = dns.keys_evicted;
-    std::uint64_t alerts = dns.alerts;
+    std::uint64_t alerts = dns.alerts + sum.http.heuristic_alerts;
     for (const auto* table :
          {&scans.port_scan, &scans.udp_scan, &scans.infection, &scans.web_scan}) {
         keys += table->keys;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -102,12 +103,9 @@ class Analyzer {
     void run_workers(const std::function<void(std::size_t)>& job);
     // Puts the workers' findings back in record order, runs the heuristics on their
     // observations in that order, and publishes the alerts that suppression lets through;
-    // then what the throttle releases by `clock`: windows ended by then, or all of them.
-    struct ThrottleClock {
-        enum class Kind { Alerts, Tick, Flush } kind = Kind::Alerts;
-        std::uint64_t now_ns = 0;  // Tick
-    };
-    void publish_outputs(ThrottleClock clock);
+    // then the summaries of the throttle windows that ended by `now_ns` (packet time), or of
+    // all of them at the end (nullopt).
+    void publish_outputs(std::optional<std::uint64_t> now_ns);
     void run_heuristics(const WorkerOutput::Observation& seen, const WorkerOutput& from);
     void publish_stats();
 

@@ -2,6 +2,7 @@
 
 #include "app/control.h"
 #include "app/yaml_config.h"
+#include "detect/alert.h"
 #include "spoor/abi.h"
 
 namespace spoor::app {
@@ -10,12 +11,12 @@ namespace {
 // The heuristics' thresholds, each a flag (and a key of the YAML config).
 void add_heuristic_options(CLI::App& sub, HeuristicOptions& o) {
     std::string names;
-    for (const char* name : kHeuristicNames) {
+    for (const char* name : detect::kHeuristicNames) {
         names += names.empty() ? name : std::string(", ") + name;
     }
     sub.add_option("--disable-heuristic", o.disable, "Turn a heuristic off, repeatable: " + names)
-        ->check(CLI::IsMember(
-            std::vector<std::string>(std::begin(kHeuristicNames), std::end(kHeuristicNames))));
+        ->check(CLI::IsMember(std::vector<std::string>(detect::kHeuristicNames.begin(),
+                                                       detect::kHeuristicNames.end())));
     sub.add_option("--local-net", o.local_net,
                    "A local prefix, repeatable; replaces the defaults (RFC 1918, 100.64/10, "
                    "127/8, 169.254/16, ::1, fc00::/7, fe80::/10). Infection spread counts local "

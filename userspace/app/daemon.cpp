@@ -28,22 +28,20 @@
 namespace spoor::app {
 namespace {
 
-// Per ignore rule, how many alerts it took; and what the throttle held.
+// Per ignore rule (in rule order), how many alerts it took; and what the throttle held.
 nlohmann::json suppression_json(const suppress::SuppressionStats& s) {
-    nlohmann::json rules = nlohmann::json::object();
+    nlohmann::json rules = nlohmann::json::array();
     for (const auto& rule : s.rules) {
-        rules[rule.name] = rule.count;
+        rules.push_back({{"name", rule.name}, {"alerts", rule.count}});
     }
-    return {{"suppressed", s.suppressed},
+    return {{"alerts_in", s.alerts_in},
+            {"suppressed", s.suppressed},
             {"rules", rules},
             {"throttle_held", s.throttle.held},
             {"throttle_summaries", s.throttle.summaries},
             {"throttle_closed_early", s.throttle.closed_early},
             {"throttle_open_windows", s.throttle.open_windows}};
 }
-
-}  // namespace
-namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_reopen = 0;

@@ -10,7 +10,7 @@ namespace spoor::app {
 
 // Thresholds of the heuristics (Maltrail's defaults; "more than N" fires on the N+1-th).
 struct HeuristicOptions {
-    std::vector<std::string> disable;    // by name: see kHeuristicNames
+    std::vector<std::string> disable;    // by name: see detect::kHeuristicNames
     std::vector<std::string> local_net;  // local prefixes; empty: DESIGN.md's defaults
     double scan_window_s = 30;
     std::size_t port_scan_ports = 10;
@@ -29,11 +29,6 @@ struct HeuristicOptions {
     std::string suspicious_ua;      // a list of User-Agent patterns (Maltrail ua.txt); empty: none
     bool missing_host = false;      // alert on HTTP requests without Host
 };
-
-inline constexpr const char* kHeuristicNames[] = {
-    "port-scan", "udp-scan",    "infection",    "dns-exhaustion", "nxdomain",
-    "dga",       "long-domain", "web-scan",     "web-attack",     "suspicious-ua",
-    "download",  "proxy-probe", "http-response"};
 
 // What run and replay analyse alike.
 struct AnalysisOptions {

@@ -87,7 +87,7 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     http.download = enabled("download");
     http.proxy_probe = enabled("proxy-probe");
     http.http_response = enabled("http-response");
-    http.missing_host = h.missing_host;
+    http.missing_host = h.missing_host && enabled("missing-host");
     if (http.web_attack) {
         http.attacks = std::make_shared<const detect::WebAttackPatterns>();
     }

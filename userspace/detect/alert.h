@@ -2,6 +2,7 @@
 // DESIGN.md "Alert JSON" derives from the trail's info and reference.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,13 @@ struct TlsInfo {
     std::string ja4;
     std::string fingerprint;  // server certificate SHA-1, "aa:bb:..."
 };
+
+// Every heuristic, by the name its alerts carry (Alert::heuristic), --disable-heuristic takes
+// and ignore rules name. "missing-host" is off unless asked for (--http-missing-host).
+inline constexpr std::array<const char*, 14> kHeuristicNames = {
+    "port-scan", "udp-scan",    "infection",     "dns-exhaustion", "nxdomain",
+    "dga",       "long-domain", "web-scan",      "web-attack",     "suspicious-ua",
+    "download",  "proxy-probe", "http-response", "missing-host"};
 
 struct Alert {
     std::uint64_t timestamp_ns = 0;  // packet time, nanoseconds since the Unix epoch (UTC)

@@ -6,12 +6,9 @@
 namespace spoor::detect {
 namespace {
 
-// "host:8080" -> "host"; an IPv6 literal "[::1]:80" has no name to match.
+// The name in a Host value; an IPv6 literal "[::1]:80" has none to match.
 std::string_view host_name(std::string_view host) {
-    if (host.starts_with('[')) {
-        return {};
-    }
-    return host.substr(0, host.find(':'));
+    return host.starts_with('[') ? std::string_view() : proto::host_without_port(host);
 }
 
 // Where a request is going: its host and origin-form path. An absolute target
@@ -114,8 +111,8 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     }
 
     std::vector<Alert> alerts;
-    const auto alert = [&](const char* type, std::string trail, const char* field) -> Alert& {
-        Alert& a = alerts.emplace_back(flow_alert(packet, sink.timestamp_ns, sink.in_iface));
+    // What every alert of the request carries: the EVE http object and the original client.
+    const auto add = [&](Alert a) {
         a.app_proto = "http";
         a.http.emplace();
         a.http->hostname.assign(where.host);
@@ -123,19 +120,20 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
         a.http->http_user_agent.assign(request_.user_agent);
         a.http->http_method.assign(request_.method);
         a.xff.assign(request_.forwarded_for);
-        a.trail_type = type;
-        a.trail = std::move(trail);
-        a.matched_field = field;
-        return a;
+        alerts.push_back(std::move(a));
     };
     const auto trail_alert = [&](const char* type, std::string trail, std::uint32_t record_id,
                                  const char* field) {
         const auto& record = trails_->record(record_id);
-        Alert& a = alert(type, std::move(trail), field);
+        Alert a = flow_alert(packet, sink.timestamp_ns, sink.in_iface);
+        a.trail_type = type;
+        a.trail = std::move(trail);
         a.info = record.info;
         a.reference = record.reference;
+        a.matched_field = field;
         a.detector = "http";
         classify(a);
+        add(std::move(a));
     };
 
     if (const auto name = host_name(where.host); !name.empty()) {
@@ -159,12 +157,10 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     findings_.clear();
     heuristics_.check_request({request_, where.host, where.path}, packet, ua_listed, findings_);
     for (HttpFinding& finding : findings_) {
-        Alert& a = alert(finding.trail_type, std::move(finding.trail), finding.matched_field);
-        a.info = std::move(finding.info);
-        a.reference = "(heuristic)";
-        a.detector = "heuristic";
-        a.heuristic = finding.heuristic;
-        classify(a);
+        add(heuristic_alert(packet, sink.timestamp_ns, sink.in_iface, finding.heuristic,
+                            finding.trail_type, std::move(finding.trail), std::move(finding.info),
+                            finding.matched_field));
+        ++stats_.heuristic_alerts;
     }
     if (alerts.empty()) {
         return status;
@@ -208,7 +204,7 @@ proto::HttpStatus HttpDetector::analyse_response(std::span<const std::uint8_t> h
     }
     findings_.clear();
     heuristics_.check_response(response_, {reinterpret_cast<const char*>(head.data()), head.size()},
-                               findings_);
+                               packet, findings_);
     for (HttpFinding& finding : findings_) {
         Alert a = heuristic_alert(packet, sink.timestamp_ns, sink.in_iface, finding.heuristic,
                                   finding.trail_type, std::move(finding.trail),
@@ -218,6 +214,7 @@ proto::HttpStatus HttpDetector::analyse_response(std::span<const std::uint8_t> h
         a.http->status = response_.status;
         a.http->http_content_type.assign(response_.content_type);
         sink.out.push_back(std::move(a));
+        ++stats_.heuristic_alerts;
     }
     return status;
 }

@@ -29,9 +29,10 @@ namespace spoor::detect {
 
 struct HttpStats {
     std::uint64_t requests = 0;
-    std::uint64_t malformed = 0;      // heads that are not HTTP/1.x or pass the bounds
-    std::uint64_t heads_lost = 0;     // heads cut by a missing segment
-    std::uint64_t flows_evicted = 0;  // unfinished heads forgotten to stay bounded
+    std::uint64_t malformed = 0;         // heads that are not HTTP/1.x or pass the bounds
+    std::uint64_t heads_lost = 0;        // heads cut by a missing segment
+    std::uint64_t flows_evicted = 0;     // unfinished heads forgotten to stay bounded
+    std::uint64_t heuristic_alerts = 0;  // made by the HTTP heuristics
 };
 
 class HttpDetector {

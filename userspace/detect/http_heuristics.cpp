@@ -21,21 +21,35 @@ constexpr std::array<std::string_view, 28> kCpuArchitectures = {
     "armv7l",  "i386", "i486", "i586", "i686",  "m68k", "mips", "mips64", "mipsel", "mpsl",
     "powerpc", "ppc",  "sh4",  "spc",  "sparc", "x32",  "x86",  "x86_64"};
 
-// Content types of scripts and help files that run when a browser hands them over.
-constexpr std::array<std::string_view, 10> kRiskyContentTypes = {"application/hta",
-                                                                 "application/vnd.ms-htmlhelp",
-                                                                 "application/x-bsh",
-                                                                 "application/x-chm",
-                                                                 "application/x-msdos-program",
-                                                                 "application/x-sh",
-                                                                 "application/x-shellscript",
-                                                                 "text/x-scriptlet",
-                                                                 "text/x-sh",
-                                                                 "text/x-shellscript"};
+// Where a risky file type is expected: Maltrail's exceptions for firmware, driver and
+// software-update paths.
+constexpr std::array<std::string_view, 4> kDownloadPlaces = {"cgi", "/bin/", "/pub/softpaq/",
+                                                             "/bios/"};
 
+// Content types of scripts and help files that run when a browser hands them over (not
+// executables: Debian's Apache gives every .exe one of those).
+constexpr std::array<std::string_view, 9> kRiskyContentTypes = {
+    "application/hta",   "application/vnd.ms-htmlhelp", "application/x-bsh", "application/x-chm",
+    "application/x-sh",  "application/x-shellscript",   "text/x-scriptlet",  "text/x-sh",
+    "text/x-shellscript"};
+
+// How seizure banners word their page titles; "seized" alone also names news stories.
+constexpr std::array<std::string_view, 3> kSeizedTitles = {"been seized", "domain seized",
+                                                           "site seized"};
+
+// `value` is in `list` (lower case), ASCII case ignored in `value`.
 template <std::size_t N>
 bool listed(const std::array<std::string_view, N>& list, std::string_view value) {
-    return std::find(list.begin(), list.end(), value) != list.end();
+    return std::any_of(list.begin(), list.end(), [value](std::string_view entry) {
+        return equals_ignoring_case(value, entry);
+    });
+}
+
+template <std::size_t N>
+bool mentions_any(std::string_view text, const std::array<std::string_view, N>& words) {
+    return std::any_of(words.begin(), words.end(), [text](std::string_view word) {
+        return contains_ignoring_case(text, word);
+    });
 }
 
 // The path without query or fragment.
@@ -46,19 +60,6 @@ std::string_view without_query(std::string_view path) {
 std::string_view last_segment(std::string_view path) {
     path = without_query(path);
     return path.substr(path.rfind('/') + 1);
-}
-
-// "host:8080" -> "host", "[v6]:80" -> "v6".
-std::string_view host_only(std::string_view host) {
-    if (host.starts_with('[')) {
-        return host.substr(1, host.find(']') - 1);
-    }
-    return host.substr(0, host.find(':'));
-}
-
-bool contains_lowered(std::string_view text, std::string_view needle, std::string& scratch) {
-    assign_lower_ascii(text, scratch);
-    return scratch.find(needle) != std::string::npos;
 }
 
 // Where `attack`'s family stands in WebAttackPatterns::families(); none ranks last.
@@ -106,9 +107,7 @@ const HttpHeuristics::UserAgentVerdict& HttpHeuristics::user_agent_verdict(
         slot = {tag, kNoAttack, false};
         if (attacks_) {
             if (const auto attack = attacks_->find({}, {}, user_agent)) {
-                const auto families = WebAttackPatterns::families();
-                slot.attack = static_cast<std::uint8_t>(
-                    std::find(families.begin(), families.end(), attack->family) - families.begin());
+                slot.attack = static_cast<std::uint8_t>(family_rank(attack));
             }
         }
         slot.listed = user_agents_ && user_agents_->match(user_agent).has_value();
@@ -131,7 +130,11 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
     if (attacks_) {
         // The most dangerous family wins (families() is in that order); on a tie, the target
         // or body, as WebAttackMatcher itself would.
-        auto attack = attacks_->find(view.path, request.body, {});
+        // A body is read as a form only when it is one: JSON, XML and uploads hold code,
+        // paths and quotes in their own right.
+        const bool form =
+            starts_with_ignoring_case(request.content_type, "application/x-www-form-urlencoded");
+        auto attack = attacks_->find(view.path, form ? request.body : "", {});
         if (agent != nullptr && agent->attack < family_rank(attack)) {
             attack =
                 WebAttack{WebAttackPatterns::families()[agent->attack], WebAttackField::user_agent};
@@ -150,8 +153,10 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
     }
     const bool absolute = request.method == "CONNECT" || !request.target.starts_with('/');
     if (config_.proxy_probe && absolute && request.target != "*" &&
-        !config_.local->contains(packet.src) && config_.local->contains(packet.dst)) {
-        // An outside host asking a local one to fetch for it: testing for an open proxy.
+        !config_.local->contains(packet.src) && config_.local->contains(packet.dst) &&
+        IpAddress::parse(proto::host_without_port(view.host)) != packet.dst) {
+        // An outside host asking a local one to fetch from elsewhere: testing for an open
+        // proxy. (An absolute target naming the server itself is plain HTTP.)
         out.push_back({"proxy-probe", "URL", std::string(request.target),
                        "potential proxy probe (suspicious)", "http.url"});
     }
@@ -159,64 +164,65 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
         out.push_back({"missing-host", "HTTP", std::string(request.target),
                        "missing host header (suspicious)", "http.hostname"});
     }
-    if (!config_.download || request.method == "CONNECT") {
+    // Downloads come from outside: a local server handing out tools is its operators' business.
+    if (!config_.download || request.method == "CONNECT" || config_.local->contains(packet.dst)) {
         return;
     }
-    assign_lower_ascii(last_segment(view.path), lowered_);
-    const std::string_view file = lowered_;
+    const std::string_view file = last_segment(view.path);
     const auto dot = file.rfind('.');
-    const std::string_view host = host_only(view.host);
-    const auto address = IpAddress::parse(host);
-    if (dot != std::string_view::npos && listed(kRiskyExtensions, file.substr(dot + 1)) &&
-        !config_.local->contains(packet.dst) && !whitelist_->has_address(packet.dst)) {
-        std::string name;
-        assign_lower_ascii(host, name);
-        if (address || !whitelist_->has_name(name)) {
-            out.push_back(
-                {"download", "URL", std::string(view.host) + std::string(without_query(view.path)),
-                 "direct ." + std::string(file.substr(dot + 1)) + " download (suspicious)",
-                 "http.url"});
+    const std::string_view type = dot == std::string_view::npos ? file : file.substr(dot + 1);
+    const auto where = [&view] {
+        return std::string(view.host) + std::string(without_query(view.path));
+    };
+    const bool query = without_query(view.path).size() != view.path.size();
+    if (dot != std::string_view::npos && !query && listed(kRiskyExtensions, type) &&
+        !mentions_any(view.path, kDownloadPlaces) && !whitelist_->has_address(packet.dst)) {
+        assign_lower_ascii(proto::host_without_port(view.host), lowered_);
+        if (!whitelist_->has_name(lowered_)) {
+            std::string info = "direct .";
+            assign_lower_ascii(type, lowered_);
+            info += lowered_;
+            info += " download (suspicious)";
+            out.push_back({"download", "URL", where(), std::move(info), "http.url"});
         }
     }
-    // "mips", "x.mips": the architecture is the name or its last dotted part.
-    if (address &&
-        listed(kCpuArchitectures, dot == std::string_view::npos ? file : file.substr(dot + 1))) {
-        out.push_back({"download", "URL",
-                       std::string(view.host) + std::string(without_query(view.path)),
-                       "potential iot-malware download (suspicious)", "http.url"});
+    // "mips", "x.mips": the architecture is the name or its last dotted part; from a bare IP.
+    if (listed(kCpuArchitectures, type) &&
+        IpAddress::parse(proto::host_without_port(view.host)).has_value()) {
+        out.push_back({"download", "URL", where(), "potential iot-malware download (suspicious)",
+                       "http.url"});
     }
 }
 
 void HttpHeuristics::check_response(const proto::HttpResponse& response, std::string_view head,
+                                    const proto::Packet& packet,
                                     std::vector<HttpFinding>& out) const {
     if (!config_.http_response) {
         return;
     }
-    std::string scratch;
     // Sinkhole operators say so in a header (Server, X-Sinkhole...): the client asked a
     // name that was taken over from malware.
     const std::string_view headers = head.substr(0, response.head_size);
-    if (const auto eol = headers.find('\n'); eol != std::string_view::npos) {
-        for (std::string_view rest = headers.substr(eol + 1); !rest.empty();) {
-            const auto end = rest.find('\n');
-            const std::string_view line = trim(rest.substr(0, end));
-            rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-            if (contains_lowered(line, "sinkhole", scratch)) {
-                out.push_back({"http-response", "HTTP", std::string(line),
-                               "sinkhole response (malware)", "http.response_headers"});
-                break;
-            }
-        }
+    const auto status_end = headers.find('\n');
+    if (const auto at = find_ignoring_case(headers, "sinkhole", status_end);
+        status_end != std::string_view::npos && at != std::string_view::npos) {
+        const auto begin = headers.rfind('\n', at) + 1;
+        const std::string_view line = trim(headers.substr(begin, headers.find('\n', at) - begin));
+        out.push_back({"http-response", "HTTP", std::string(line), "sinkhole response (malware)",
+                       "http.response_headers"});
     }
-    if (!response.title.empty() && contains_lowered(response.title, "seized", scratch)) {
+    if (mentions_any(response.title, kSeizedTitles)) {
         out.push_back({"http-response", "HTTP", std::string(response.title),
                        "seized domain (suspicious)", "http.title"});
     }
-    assign_lower_ascii(trim(response.content_type.substr(0, response.content_type.find(';'))),
-                       scratch);
-    if (listed(kRiskyContentTypes, scratch)) {
-        out.push_back({"http-response", "HTTP", scratch, "suspicious content type (suspicious)",
-                       "http.http_content_type"});
+    // Scripts served from outside; local servers provisioning machines serve them too.
+    const std::string_view type =
+        trim(response.content_type.substr(0, response.content_type.find(';')));
+    if (listed(kRiskyContentTypes, type) && !config_.local->contains(packet.src)) {
+        std::string lowered;
+        assign_lower_ascii(type, lowered);
+        out.push_back({"http-response", "HTTP", std::move(lowered),
+                       "suspicious content type (suspicious)", "http.http_content_type"});
     }
 }
 

@@ -30,7 +30,8 @@ struct HttpHeuristicsConfig {
     bool download = true;       // "download"
     bool proxy_probe = true;    // "proxy-probe"
     bool http_response = true;  // "http-response"
-    bool missing_host = false;  // "missing-host": browsers always send Host, odd clients do not
+    bool missing_host = false;  // "missing-host" (--http-missing-host): browsers always send
+                                // Host, some odd clients do not
     // Shared read-only by every analysis thread; null: that check is off.
     std::shared_ptr<const WebAttackPatterns> attacks;
     std::shared_ptr<const SuspiciousUserAgents> user_agents;
@@ -62,9 +63,9 @@ class HttpHeuristics {
     // already (then the suspicious-UA list is not asked again).
     void check_request(const HttpRequestView& view, const proto::Packet& packet, bool ua_listed,
                        std::vector<HttpFinding>& out);
-    // Appends what the response shows. `head` is the response's head as received.
+    // Appends what the response in `packet` shows. `head` is the response's head as received.
     void check_response(const proto::HttpResponse& response, std::string_view head,
-                        std::vector<HttpFinding>& out) const;
+                        const proto::Packet& packet, std::vector<HttpFinding>& out) const;
 
     bool wants_responses() const { return config_.http_response; }
 

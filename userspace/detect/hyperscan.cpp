@@ -56,6 +56,10 @@ std::optional<std::string> check(const char* pattern, unsigned int flags) {
 }
 
 Scratch scratch_for(std::initializer_list<const hs_database_t*> databases, std::string_view what) {
+    return scratch_for(std::span(databases.begin(), databases.size()), what);
+}
+
+Scratch scratch_for(std::span<const hs_database_t* const> databases, std::string_view what) {
     hs_scratch_t* raw = nullptr;
     for (const hs_database_t* db : databases) {
         // Each call grows the same scratch until it fits every database.

@@ -56,6 +56,7 @@ std::optional<std::string> check(const char* pattern, unsigned int flags);
 // skipped); throws std::runtime_error starting with `what` when Hyperscan
 // cannot allocate it.
 Scratch scratch_for(std::initializer_list<const hs_database_t*> databases, std::string_view what);
+Scratch scratch_for(std::span<const hs_database_t* const> databases, std::string_view what);
 
 // A copy of `prototype` for another thread (null for a null prototype).
 Scratch clone(const Scratch& prototype, std::string_view what);

@@ -51,8 +51,7 @@ std::string literal(std::string_view keyword) {
 
 }  // namespace
 
-std::shared_ptr<const SuspiciousUserAgents> SuspiciousUserAgents::load(
-    const std::string& path, const std::vector<std::string>& extra_allowed) {
+std::shared_ptr<const SuspiciousUserAgents> SuspiciousUserAgents::load(const std::string& path) {
     std::ifstream in(path);
     if (!in) {
         throw std::runtime_error("cannot read the user-agent list " + path);
@@ -89,12 +88,6 @@ std::shared_ptr<const SuspiciousUserAgents> SuspiciousUserAgents::load(
     std::vector<std::string> allowed;
     for (const std::string_view keyword : kAllowed) {
         allowed.push_back(literal(keyword));
-    }
-    for (const std::string& keyword : extra_allowed) {
-        // An empty keyword would be in every User-Agent and silence the list.
-        if (const std::string_view text = trim(keyword); !text.empty()) {
-            allowed.push_back(literal(text));
-        }
     }
 
     // A pattern that parses alone may still be refused in the set (a resource

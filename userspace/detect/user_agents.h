@@ -37,12 +37,10 @@ class SuspiciousUserAgents {
                                                                  "Symantec",
                                                                  "internal dummy connection"};
 
-    // Reads and compiles the list at `path`; `extra_allowed` adds keywords to
-    // the allow-list (matched as literals, ignoring case). A line Hyperscan
+    // Reads and compiles the list at `path`, with the allow-list. A line Hyperscan
     // refuses is logged with file:line, listed in skipped() and left out.
     // Throws std::runtime_error naming the file when it cannot be read.
-    static std::shared_ptr<const SuspiciousUserAgents> load(
-        const std::string& path, const std::vector<std::string>& extra_allowed = {});
+    static std::shared_ptr<const SuspiciousUserAgents> load(const std::string& path);
 
     std::size_t size() const { return patterns_.size(); }  // patterns compiled
     const std::vector<SkippedUserAgentPattern>& skipped() const { return skipped_; }

@@ -103,9 +103,10 @@ constexpr Rule kRules[] = {
     {kSql, kAll, R"(/\*!\d*\s*(?:union|select|and|or|from|where|concat|information_schema)\b)"},
     // A tautology after a closing quote or a number: ' or 'a'='a, ') or 2>1,
     // 1 and 5091=5091. After a number only equality counts: "5>3 and 2<4" is
-    // arithmetic.
-    {kSql, kAll, R"(['")]\s*(?:\bor\b|\band\b|\bxor\b|\|\||&&)\s*\(*\s*(?:\d+|'[^']*'|"[^"]*")\s*(?:=|<|>|<>|!=|\blike\b)\s*\(*\s*(?:\d|'|"))"},
-    {kSql, kAll, R"(\b\d+\s*(?:\bor\b|\band\b|\bxor\b|\|\||&&)\s*\(*\s*(?:\d+|'[^']*'|"[^"]*")\s*(?:=|<>|!=|\blike\b)\s*\(*\s*(?:\d|'|"))"},
+    // arithmetic. Operands are numbers and '...' literals: a "..." is an
+    // identifier in SQL, as in the InfluxQL Grafana sends (WHERE "host" = 'a').
+    {kSql, kAll, R"(['")]\s*(?:\bor\b|\band\b|\bxor\b|\|\||&&)\s*\(*\s*(?:\d+|'[^']*')\s*(?:=|<|>|<>|!=|\blike\b)\s*\(*\s*(?:\d|'))"},
+    {kSql, kAll, R"(\b\d+\s*(?:\bor\b|\band\b|\bxor\b|\|\||&&)\s*\(*\s*(?:\d+|'[^']*')\s*(?:=|<>|!=|\blike\b)\s*\(*\s*(?:\d|'))"},
     // A closing quote and a comment: admin'--, ')#, admin'/*.
     {kSql, kAll, R"('\s*\)*\s*(?:--|#|/\*))"},
     // Strings built from character codes: CHAR(113)||CHAR(107), CHR(113)+CHR(118).
@@ -149,8 +150,8 @@ constexpr Rule kRules[] = {
     // Filters closed and reopened: *)(uid=*, )(|(, (|(objectclass=*.
     {kLdap, kRequest, R"(\*\)\((?:[|&!]\(?)?[\w.-]+[~<>]?=|\)\([|&!]\((?:[|&!]\()*[\w.-]+[~<>]?=|\([|&]\([\w.-]+=\*)"},
 
-    // XPath injection and CDATA smuggling.
-    {kXml, kRequest, R"(/text\(\)\s*=|'\s*(?:or|and)\s+(?:name|local-name|string-length|count|substring|contains|starts-with)\s*\(|\b(?:string-length|local-name|substring)\s*\(\s*(?:name\s*\(|/|\.\.|\*|parent::)|\bcount\s*\(\s*/|<!\[cdata\[)"},
+    // XPath injection.
+    {kXml, kRequest, R"(/text\(\)\s*=|'\s*(?:or|and)\s+(?:name|local-name|string-length|count|substring|contains|starts-with)\s*\(|\b(?:string-length|local-name|substring)\s*\(\s*(?:name\s*\(|/|\.\.|\*|parent::)|\bcount\s*\(\s*/)"},
 
     // One or two "../" are relative links; three climb out of any web root.
     {kTraversal, kAll, R"((?:\.\.+/+){3})"},
@@ -277,40 +278,21 @@ bool holds_any(std::string_view text, std::string_view bytes) {
                        [text](char c) { return text.find(c) != std::string_view::npos; });
 }
 
-bool starts_with_caseless(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        if (to_lower_ascii(s[i]) != prefix[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool contains_caseless(std::string_view s, std::string_view word) {
-    for (std::size_t i = 0; i + word.size() <= s.size(); ++i) {
-        if (starts_with_caseless(s.substr(i), word)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 // What a Log4j lookup's text (between "${" and "}") evaluates to, when it is
 // one of the forms used to spell "jndi" without writing it: ${lower:j},
 // ${upper:J}, ${date:'j'}, and any lookup with a default, ${::-j} or
 // ${env:UNSET:-j} (an unset variable gives its default). A jndi lookup, or any
 // other, is left as written.
 std::optional<std::string_view> lookup_value(std::string_view inside) {
-    if (starts_with_caseless(inside, "jndi:")) {
+    if (starts_with_ignoring_case(inside, "jndi:")) {
         return std::nullopt;
     }
-    if (starts_with_caseless(inside, "lower:") || starts_with_caseless(inside, "upper:")) {
+    if (starts_with_ignoring_case(inside, "lower:") ||
+        starts_with_ignoring_case(inside, "upper:")) {
         return inside.substr(6);  // matching ignores case
     }
-    if (starts_with_caseless(inside, "date:'") && inside.size() >= 7 && inside.back() == '\'') {
+    if (starts_with_ignoring_case(inside, "date:'") && inside.size() >= 7 &&
+        inside.back() == '\'') {
         return inside.substr(6, inside.size() - 7);
     }
     if (const auto fallback = inside.find(":-"); fallback != std::string_view::npos) {
@@ -363,7 +345,7 @@ bool is_mac(std::string_view name, std::string_view value) {
             digits[i * 2] = value[i * 3];
             digits[i * 2 + 1] = value[i * 3 + 1];
         }
-    } else if (value.size() == 12 && all_hex(value) && contains_caseless(name, "mac")) {
+    } else if (value.size() == 12 && all_hex(value) && contains_ignoring_case(name, "mac")) {
         std::copy(value.begin(), value.end(), digits.begin());
     } else {
         return false;
@@ -382,11 +364,11 @@ bool is_mac(std::string_view name, std::string_view value) {
 bool is_identity(std::string_view name, std::string_view value) {
     if (all_digits(value)) {
         if (value.size() == 15 && luhn_valid(value) &&
-            (contains_caseless(name, "imei") || contains_caseless(name, "device"))) {
+            (contains_ignoring_case(name, "imei") || contains_ignoring_case(name, "device"))) {
             return true;
         }
         if ((value.size() == 14 || value.size() == 15) && value[0] >= '2' && value[0] <= '7' &&
-            contains_caseless(name, "imsi")) {
+            contains_ignoring_case(name, "imsi")) {
             return true;
         }
         return (value.size() == 19 || value.size() == 20) && value.starts_with("89") &&
@@ -531,11 +513,15 @@ std::string_view WebAttackMatcher::normalise(std::string_view raw, std::size_t p
         return text;
     }
     // Innermost lookups close first, so by the time a "}" is read every lookup
-    // inside its own has been replaced by its value.
+    // inside its own has been replaced by its value. Each close reads its lookup's
+    // text, so nesting is bounded: deeper "${" (obfuscation nests three or four)
+    // stay text, and a head of thousands of "${" costs a bounded multiple of its size.
+    constexpr std::size_t kMaxNesting = 16;
     resolved_.clear();
     opens_.clear();
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+        if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{' &&
+            opens_.size() < kMaxNesting) {
             opens_.push_back(resolved_.size());
             resolved_ += "${";
             ++i;

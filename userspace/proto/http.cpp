@@ -73,32 +73,6 @@ bool is_html_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
-// `s` equals `lowercase` ignoring ASCII case; `lowercase` is written in lower case.
-bool iequals(std::string_view s, std::string_view lowercase) {
-    if (s.size() != lowercase.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (to_lower_ascii(s[i]) != lowercase[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// First position at or after `from` where `lowercase` occurs in `s`, ignoring ASCII case.
-std::size_t ifind(std::string_view s, std::string_view lowercase, std::size_t from) {
-    if (lowercase.size() > s.size()) {
-        return npos;
-    }
-    for (std::size_t i = from; i + lowercase.size() <= s.size(); ++i) {
-        if (iequals(s.substr(i, lowercase.size()), lowercase)) {
-            return i;
-        }
-    }
-    return npos;
-}
-
 template <typename Pred>
 std::string_view trim(std::string_view s, Pred strip) {
     while (!s.empty() && strip(s.front())) {
@@ -318,7 +292,7 @@ HttpStatus status_line(const Line& line, HttpResponse& out) {
 std::string_view html_title(std::string_view html) {
     constexpr std::string_view kOpen = "<title";
     constexpr std::string_view kClose = "</title";
-    std::size_t open = ifind(html, kOpen, 0);
+    std::size_t open = find_ignoring_case(html, kOpen, 0);
     for (;;) {
         if (open == npos || open + kOpen.size() >= html.size()) {
             return {};
@@ -327,15 +301,16 @@ std::string_view html_title(std::string_view html) {
         if (after == '>' || is_html_space(after)) {
             break;
         }
-        open = ifind(html, kOpen, open + 1);  // "<titles>" and the like name other elements
+        open = find_ignoring_case(html, kOpen,
+                                  open + 1);  // "<titles>" and the like name other elements
     }
     const auto gt = html.find('>', open + kOpen.size());
     if (gt == npos) {
         return {};
     }
     const std::size_t text_at = gt + 1;
-    for (std::size_t close = ifind(html, kClose, text_at); close != npos;
-         close = ifind(html, kClose, close + 1)) {
+    for (std::size_t close = find_ignoring_case(html, kClose, text_at); close != npos;
+         close = find_ignoring_case(html, kClose, close + 1)) {
         std::size_t i = close + kClose.size();
         while (i < html.size() && is_html_space(html[i])) {
             ++i;
@@ -362,19 +337,19 @@ HttpStatus parse_http_request(std::span<const std::uint8_t> bytes, HttpRequest& 
     const auto status = walk_head(
         input, out.head_size, [&](const Line& line) { return request_line(line, out); },
         [&](std::string_view name, std::string_view value) {
-            if (iequals(name, "host")) {
+            if (equals_ignoring_case(name, "host")) {
                 host.offer(value);
-            } else if (iequals(name, "user-agent")) {
+            } else if (equals_ignoring_case(name, "user-agent")) {
                 user_agent.offer(value);
-            } else if (iequals(name, "content-type")) {
+            } else if (equals_ignoring_case(name, "content-type")) {
                 content_type.offer(value);
-            } else if (iequals(name, "content-length")) {
+            } else if (equals_ignoring_case(name, "content-length")) {
                 content_length.offer(value);
-            } else if (iequals(name, "x-forwarded-for")) {
+            } else if (equals_ignoring_case(name, "x-forwarded-for")) {
                 forwarded.offer(value);
-            } else if (iequals(name, "true-client-ip")) {
+            } else if (equals_ignoring_case(name, "true-client-ip")) {
                 true_client.offer(value);
-            } else if (iequals(name, "cf-connecting-ip")) {
+            } else if (equals_ignoring_case(name, "cf-connecting-ip")) {
                 cf_connecting.offer(value);
             }
         });
@@ -398,11 +373,11 @@ HttpStatus parse_http_response(std::span<const std::uint8_t> bytes, HttpResponse
     const auto status = walk_head(
         input, out.head_size, [&](const Line& line) { return status_line(line, out); },
         [&](std::string_view name, std::string_view value) {
-            if (iequals(name, "content-type")) {
+            if (equals_ignoring_case(name, "content-type")) {
                 content_type.offer(value);
-            } else if (iequals(name, "server")) {
+            } else if (equals_ignoring_case(name, "server")) {
                 server.offer(value);
-            } else if (iequals(name, "content-length")) {
+            } else if (equals_ignoring_case(name, "content-length")) {
                 content_length.offer(value);
             }
         });
@@ -414,6 +389,13 @@ HttpStatus parse_http_response(std::span<const std::uint8_t> bytes, HttpResponse
         out.title = html_title(out.body);
     }
     return status;
+}
+
+std::string_view host_without_port(std::string_view host) {
+    if (host.starts_with('[')) {
+        return host.substr(1, host.find(']') - 1);
+    }
+    return host.substr(0, host.find(':'));
 }
 
 }  // namespace spoor::proto

@@ -50,6 +50,10 @@ struct HttpResponse {
     std::string_view title;  // text inside <title>...</title> of that body prefix, trimmed
 };
 
+// A Host value (or the host part of a target) without its port: "host:8080" -> "host",
+// "[fd00::1]:80" -> "fd00::1".
+std::string_view host_without_port(std::string_view host);
+
 // The request head at the start of `bytes`. Header names are case-insensitive;
 // obsolete line folding, a bare LF as line end, and a head past kMaxHttpHead are
 // handled as the comments in http.cpp say.

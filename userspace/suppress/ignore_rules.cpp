@@ -47,30 +47,11 @@ struct Rule {
     Database pattern;  // null: no `match`
 
     bool names_anything() const {
+        // An expiry alone names no alert: such a rule would drop every alert until then.
         return src || dst || !src_ports.empty() || !dst_ports.empty() || !trail.empty() ||
-               !heuristic.empty() || !type.empty() || expires_ns || pattern;
+               !heuristic.empty() || !type.empty() || pattern;
     }
 };
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = to_lower_ascii(c);
-    }
-    return out;
-}
 
 bool fixed_digits(std::string_view text, std::size_t pos, std::size_t count, unsigned& out) {
     if (pos + count > text.size()) {
@@ -320,14 +301,24 @@ class Loader {
             } else if (key == "dst_port") {
                 rule.dst_ports = ports(scalars(value, file, key, key_line), file, key);
             } else if (key == "trail") {
-                rule.trail = lower(scalar(value, file, key, key_line).text);
+                assign_lower_ascii(scalar(value, file, key, key_line).text, rule.trail);
             } else if (key == "heuristic") {
-                rule.heuristic = lower(scalar(value, file, key, key_line).text);
+                const Value name = scalar(value, file, key, key_line);
+                assign_lower_ascii(name.text, rule.heuristic);
+                if (std::find(detect::kHeuristicNames.begin(), detect::kHeuristicNames.end(),
+                              rule.heuristic) == detect::kHeuristicNames.end()) {
+                    std::string names;
+                    for (const char* known : detect::kHeuristicNames) {
+                        names += names.empty() ? known : std::string(", ") + known;
+                    }
+                    throw IgnoreRuleError(file, name.line, key,
+                                          "'" + name.text + "' is not a heuristic (" + names + ")");
+                }
             } else if (key == "type") {
                 const Value type = scalar(value, file, key, key_line);
                 const auto known = std::find_if(
                     kTrailTypes.begin(), kTrailTypes.end(),
-                    [&type](std::string_view t) { return equal_ignoring_case(t, type.text); });
+                    [&type](std::string_view t) { return equals_ignoring_case(t, type.text); });
                 if (known == kTrailTypes.end()) {
                     throw IgnoreRuleError(file, type.line, key,
                                           "'" + type.text +
@@ -450,10 +441,10 @@ bool matches(const Rule& rule, const detect::Alert& alert, hs_scratch_t* scratch
     if (rule.expires_ns && alert.timestamp_ns >= *rule.expires_ns) {
         return false;
     }
-    if (!rule.type.empty() && !equal_ignoring_case(rule.type, alert.trail_type)) {
+    if (!rule.type.empty() && !equals_ignoring_case(rule.type, alert.trail_type)) {
         return false;
     }
-    if (!rule.heuristic.empty() && !equal_ignoring_case(rule.heuristic, alert.heuristic)) {
+    if (!rule.heuristic.empty() && !equals_ignoring_case(rule.heuristic, alert.heuristic)) {
         return false;
     }
     if (!rule.src_ports.empty() && !(has_ports(alert) && port_in(rule.src_ports, alert.src_port))) {
@@ -468,7 +459,7 @@ bool matches(const Rule& rule, const detect::Alert& alert, hs_scratch_t* scratch
     if (rule.dst && !rule.dst->contains(alert.dst)) {
         return false;
     }
-    if (!rule.trail.empty() && !equal_ignoring_case(rule.trail, alert.trail)) {
+    if (!rule.trail.empty() && !equals_ignoring_case(rule.trail, alert.trail)) {
         return false;
     }
     return !rule.pattern || pattern_found(rule.pattern.get(), alert, scratch);
@@ -495,15 +486,11 @@ struct IgnoreRules::State {
         for (std::size_t i = 0; i < rules.size(); ++i) {
             counts[i].store(0, std::memory_order_relaxed);
         }
-        hs_scratch_t* raw = nullptr;
+        std::vector<const hs_database_t*> patterns;
         for (const Rule& rule : rules) {
-            // Each call grows the one scratch to fit this pattern as well.
-            if (rule.pattern && hs_alloc_scratch(rule.pattern.get(), &raw) != HS_SUCCESS) {
-                hs_free_scratch(raw);
-                throw std::runtime_error("ignore rules: cannot allocate Hyperscan scratch");
-            }
+            patterns.push_back(rule.pattern.get());  // null ones are skipped
         }
-        scratch.reset(raw);
+        scratch = detect::hyperscan::scratch_for(patterns, "ignore rules");
     }
 };
 

@@ -18,12 +18,23 @@ ThrottleConfig checked(ThrottleConfig config) {
     return config;
 }
 
-// The window key: the source's family and 16 address bytes, then the trail type, a NUL (no
+// The host an alert is about. Mostly its source; but an alert made of an answer (a DNS
+// answer pointing at a sinkhole, an HTTP response) comes from the server, and keyed by it every
+// client asking for the same sinkholed name would share one window: the summary would keep
+// the count but lose which hosts asked.
+const IpAddress& asker(const detect::Alert& alert) {
+    const bool answer = (alert.dns && alert.dns->type == "answer") ||
+                        (alert.http && alert.heuristic == "http-response");
+    return answer ? alert.dst : alert.src;
+}
+
+// The window key: the asker's family and 16 address bytes, then the trail type, a NUL (no
 // type holds one) and the trail text.
 void build_key(const detect::Alert& alert, std::string& key) {
+    const IpAddress& source = asker(alert);
     key.clear();
-    key.push_back(static_cast<char>(alert.src.family));
-    key.append(reinterpret_cast<const char*>(alert.src.bytes.data()), alert.src.bytes.size());
+    key.push_back(static_cast<char>(source.family));
+    key.append(reinterpret_cast<const char*>(source.bytes.data()), source.bytes.size());
     key.append(alert.trail_type);
     key.push_back('\0');
     key.append(alert.trail);

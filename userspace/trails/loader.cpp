@@ -28,18 +28,13 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return to_lower_ascii(x) == to_lower_ascii(y);
-           });
-}
-
 bool istarts_with(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+    return s.size() >= prefix.size() && equals_ignoring_case(s.substr(0, prefix.size()), prefix);
 }
 
 bool iends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+    return s.size() >= suffix.size() &&
+           equals_ignoring_case(s.substr(s.size() - suffix.size()), suffix);
 }
 
 // A comment starts at a '#' that opens the line or follows whitespace; a '#'
@@ -179,14 +174,14 @@ bool parse_typed(IndicatorKind kind, std::string_view value, ParsedLine& out, st
 std::optional<IndicatorKind> kind_from_name(std::string_view name) {
     for (std::size_t k = 0; k < kIndicatorKinds; ++k) {
         const auto kind = static_cast<IndicatorKind>(k);
-        if (iequals(name, kind_name(kind))) {
+        if (equals_ignoring_case(name, kind_name(kind))) {
             return kind;
         }
     }
-    if (iequals(name, "iport")) {
+    if (equals_ignoring_case(name, "iport")) {
         return IndicatorKind::IpPort;
     }
-    if (iequals(name, "dns")) {
+    if (equals_ignoring_case(name, "dns")) {
         return IndicatorKind::Domain;
     }
     return std::nullopt;
@@ -566,8 +561,8 @@ void Loader::load_csv(std::string_view content, const std::string& name) {
             return;
         }
         const int count = split_csv(row, fields_);
-        const bool header =
-            first_row && count >= 2 && iequals(fields_[0], "trail") && iequals(fields_[1], "info");
+        const bool header = first_row && count >= 2 && equals_ignoring_case(fields_[0], "trail") &&
+                            equals_ignoring_case(fields_[1], "info");
         first_row = false;
         if (header) {
             return;

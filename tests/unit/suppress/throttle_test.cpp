@@ -177,6 +177,31 @@ TEST_CASE("throttle: keys are independent: source, trail text and trail type") {
     CHECK(out.size() == 5);
 }
 
+TEST_CASE("throttle: alerts made of answers count per client, not per server") {
+    // One resolver answering a sinkholed name to four clients, four times each: every client
+    // keeps its own window, so none of them disappears into another's summary.
+    Throttle t;
+    std::size_t written = 0;
+    for (const char* client : {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"}) {
+        for (int i = 0; i < 4; ++i) {
+            Alert a = hit("10.0.0.53", "sinkhole.example", i * kSecond);
+            a.dst = *IpAddress::parse(client);
+            a.trail_type = "DNS";
+            a.dns.emplace();
+            a.dns->type = "answer";
+            written += admit(t, std::move(a)).size();
+        }
+    }
+    CHECK(written == 12);
+    CHECK(t.stats().open_windows == 4);
+    // A query's alert counts by its source, as any other.
+    Alert query = hit("10.0.0.53", "sinkhole.example", 0);
+    query.dns.emplace();
+    query.dns->type = "query";
+    admit(t, std::move(query));
+    CHECK(t.stats().open_windows == 5);
+}
+
 TEST_CASE("throttle: a full table closes the oldest window early, losing nothing") {
     ThrottleConfig config;
     config.max_keys = 2;
