@@ -204,7 +204,8 @@ int run_daemon(const RunOptions& o) {
 
     ControlServer control(o.control_socket);
 
-    // Trails.
+    // Trails, while the analysis is configured beside them.
+    auto configuring = start_analysis_config(o.sensor_name, o.analysis);
     const auto [trail_set, report] = load_trail_sources(o.trails, o.allow_empty);
 
     // Kernel side.
@@ -224,7 +225,7 @@ int run_daemon(const RunOptions& o) {
     if (!o.log_dir.empty()) {
         fanout.add(std::make_unique<output::LogDirOutput>(o.log_dir));
     }
-    auto analyzer_config = analysis_config(o.sensor_name, o.analysis);
+    auto analyzer_config = configuring.get();
     for (const auto& itf : interfaces) {
         analyzer_config.iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
     }

@@ -131,6 +131,7 @@ int run_replay(const ReplayOptions& o) {
     if (o.captures.empty()) {
         throw std::invalid_argument("replay needs at least one capture file (or - for stdin)");
     }
+    auto configuring = start_analysis_config(o.sensor_name, o.analysis);
     const auto [trail_set, report] = load_trail_sources(o.trails, o.allow_empty);
 
     bpf::SensorConfig config;
@@ -150,7 +151,7 @@ int run_replay(const ReplayOptions& o) {
         fanout.add(std::make_unique<output::LogDirOutput>(o.log_dir));
     }
     // Records carry capture time already: no clock offset, and no interface to name.
-    auto analyzer_config = analysis_config(o.sensor_name, o.analysis);
+    auto analyzer_config = configuring.get();
     Analyzer analyzer(trail_set, fanout, std::move(analyzer_config));
     // Records are analysed in batches of a fixed count, as the ring reader hands them over
     // live: the same batches every time, so the alerts do not depend on --threads.

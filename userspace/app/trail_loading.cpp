@@ -119,6 +119,14 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     return config;
 }
 
+std::future<AnalyzerConfig> start_analysis_config(std::string sensor_name,
+                                                  AnalysisOptions options) {
+    return std::async(std::launch::async,
+                      [name = std::move(sensor_name), options = std::move(options)] {
+                          return analysis_config(name, options);
+                      });
+}
+
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty) {
     LoadedTrails loaded;
     const std::vector<std::filesystem::path> paths(sources.begin(), sources.end());

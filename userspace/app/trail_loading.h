@@ -2,6 +2,7 @@
 // `replay`: malformed lines are logged with file:line, an empty set refused.
 #pragma once
 
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,5 +24,8 @@ LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool al
 // What `run` and `replay` share of the analysis: the sensor's name, the whitelist files (read
 // here; malformed lines logged with file:line and skipped) and extra internal suffixes.
 AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOptions& options);
+// The same on another thread, started now, so that compiling the web-attack patterns and
+// reading the lists overlaps the loading of the trails; get() rethrows its errors.
+std::future<AnalyzerConfig> start_analysis_config(std::string sensor_name, AnalysisOptions options);
 
 }  // namespace spoor::app
