@@ -155,7 +155,10 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
         }
     }
     findings_.clear();
-    heuristics_.check_request({request_, where.host, where.path}, packet, ua_listed, findings_);
+    const std::string_view text(reinterpret_cast<const char*>(head.data()), request_.head_size);
+    const std::string_view headers = text.substr(std::min(text.find('\n') + 1, text.size()));
+    heuristics_.check_request({request_, where.host, where.path, headers}, packet, ua_listed,
+                              findings_);
     for (HttpFinding& finding : findings_) {
         add(heuristic_alert(packet, sink.timestamp_ns, sink.in_iface, finding.heuristic,
                             finding.trail_type, std::move(finding.trail), std::move(finding.info),

@@ -139,9 +139,13 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
             attack =
                 WebAttack{WebAttackPatterns::families()[agent->attack], WebAttackField::user_agent};
         }
+        // Remote code execution ranks first: nothing else can outrank a JNDI lookup.
+        if (family_rank(attack) > 0 && attacks_->jndi_lookup(view.headers)) {
+            attack = WebAttack{WebAttackPatterns::families()[0], WebAttackField::headers};
+        }
         if (attack) {
-            static constexpr const char* kFields[] = {"http.url", "http.request_body",
-                                                      "http.http_user_agent"};
+            static constexpr const char* kFields[] = {
+                "http.url", "http.request_body", "http.http_user_agent", "http.request_headers"};
             out.push_back({"web-attack", "URL", url(),
                            "potential " + std::string(attack->family) + " (suspicious)",
                            kFields[static_cast<int>(attack->field)]});

@@ -50,8 +50,9 @@ struct HttpFinding {
 // A request as the detector resolved it: where it goes and the path it asks for.
 struct HttpRequestView {
     const proto::HttpRequest& request;
-    std::string_view host;  // Host header, absolute/CONNECT target host, or the address
-    std::string_view path;  // origin-form target ("/a/b?c")
+    std::string_view host;     // Host header, absolute/CONNECT target host, or the address
+    std::string_view path;     // origin-form target ("/a/b?c")
+    std::string_view headers;  // the head's header lines, as received
 };
 
 class HttpHeuristics {

@@ -606,4 +606,34 @@ std::optional<WebAttack> WebAttackMatcher::find(std::string_view target, std::st
     return WebAttack{kFamilyNames[found.best], found.field};
 }
 
+bool WebAttackMatcher::jndi_lookup(std::string_view headers) {
+    // Without a '$', written or percent-encoded (once, twice, as %u0024), there is no lookup;
+    // most heads hold neither '$' nor '%', and two memchr say so.
+    if (headers.find('$') == std::string_view::npos &&
+        (headers.find('%') == std::string_view::npos ||
+         (!contains_ignoring_case(headers, "%24") && !contains_ignoring_case(headers, "%2524") &&
+          !contains_ignoring_case(headers, "%u0024")))) {
+        return false;
+    }
+    // As the pattern for the other fields reads it: "${", blanks, "jndi", blanks, ":".
+    const std::string_view text = normalise(headers, std::string_view::npos);
+    for (auto at = text.find("${"); at != std::string_view::npos; at = text.find("${", at + 2)) {
+        std::size_t i = at + 2;
+        while (i < text.size() && is_ascii_space(text[i])) {
+            ++i;
+        }
+        if (!starts_with_ignoring_case(text.substr(i), "jndi")) {
+            continue;
+        }
+        i += 4;
+        while (i < text.size() && is_ascii_space(text[i])) {
+            ++i;
+        }
+        if (i < text.size() && text[i] == ':') {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace spoor::detect

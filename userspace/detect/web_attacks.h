@@ -23,7 +23,8 @@
 
 namespace spoor::detect {
 
-enum class WebAttackField : std::uint8_t { target, body, user_agent };
+// Where an attack was found; `headers`: another header than User-Agent (jndi_lookup()).
+enum class WebAttackField : std::uint8_t { target, body, user_agent, headers };
 
 struct WebAttack {
     std::string_view family;  // one of WebAttackPatterns::families(): static text
@@ -66,6 +67,10 @@ class WebAttackMatcher {
     // the longest input seen.
     std::optional<WebAttack> find(std::string_view target, std::string_view body,
                                   std::string_view user_agent);
+    // Whether `headers` (a head's header lines) hold a Log4j JNDI lookup, however obfuscated:
+    // attackers spray it into every header a server might log (Referer, X-Api-Version,
+    // Cookie...), not only the User-Agent. Costs a search for '$' when there is none.
+    bool jndi_lookup(std::string_view headers);
 
   private:
     struct Scan;

