@@ -256,8 +256,8 @@ void Analyzer::publish_outputs(std::optional<std::uint64_t> now_ns) {
     std::stable_sort(seen.begin(), seen.end(), [](const Seen& a, const Seen& b) {
         return a.observation->index < b.observation->index;
     });
-    std::sort(released.begin(), released.end(),
-              [](const auto* a, const auto* b) { return released_before(*a, *b); });
+    std::stable_sort(released.begin(), released.end(),
+                     [](const auto* a, const auto* b) { return released_before(*a, *b); });
     // A record's own alerts, then what the heuristics make of it.
     auto next = seen.begin();
     for (auto* t : tagged) {

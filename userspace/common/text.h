@@ -45,6 +45,9 @@ inline bool starts_with_ignoring_case(std::string_view s, std::string_view lower
 // case ignored in `s`; npos when it does not.
 inline std::size_t find_ignoring_case(std::string_view s, std::string_view lowercase,
                                       std::size_t from = 0) {
+    if (from > s.size()) {
+        return std::string_view::npos;
+    }
     for (std::size_t i = from; i + lowercase.size() <= s.size(); ++i) {
         if (starts_with_ignoring_case(s.substr(i), lowercase)) {
             return i;

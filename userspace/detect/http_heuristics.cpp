@@ -101,8 +101,9 @@ HttpHeuristics::HttpHeuristics(const HttpHeuristicsConfig& config,
 
 const HttpHeuristics::UserAgentVerdict& HttpHeuristics::user_agent_verdict(
     std::string_view user_agent) {
-    const std::uint64_t tag = user_agent_hash_(user_agent) | 1;  // never 0, the empty slot
-    UserAgentVerdict& slot = user_agent_verdicts_[tag % kUserAgentSlots];
+    const std::uint64_t hash = user_agent_hash_(user_agent);
+    const std::uint64_t tag = hash | 1;  // never 0, the empty slot
+    UserAgentVerdict& slot = user_agent_verdicts_[(hash >> 1) % kUserAgentSlots];
     if (slot.tag != tag) {
         slot = {tag, kNoAttack, false};
         if (attacks_) {
@@ -138,6 +139,21 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
         if (agent != nullptr && agent->attack < family_rank(attack)) {
             attack =
                 WebAttack{WebAttackPatterns::families()[agent->attack], WebAttackField::user_agent};
+        }
+        // Other bodies are not forms, but XML can carry an external entity (or code), and any
+        // body a JNDI lookup that a server logs.
+        if (!form && !request.body.empty()) {
+            if (contains_ignoring_case(request.content_type, "xml")) {
+                const auto xml = attacks_->find({}, request.body, {});
+                if (xml &&
+                    (xml->family == "xxe injection" || xml->family == "remote code execution") &&
+                    family_rank(xml) < family_rank(attack)) {
+                    attack = xml;
+                }
+            }
+            if (family_rank(attack) > 0 && attacks_->jndi_lookup(request.body)) {
+                attack = WebAttack{WebAttackPatterns::families()[0], WebAttackField::body};
+            }
         }
         // Remote code execution ranks first: nothing else can outrank a JNDI lookup.
         if (family_rank(attack) > 0 && attacks_->jndi_lookup(view.headers)) {

@@ -107,6 +107,8 @@ constexpr Rule kRules[] = {
     // identifier in SQL, as in the InfluxQL Grafana sends (WHERE "host" = 'a').
     {kSql, kAll, R"(['")]\s*(?:\bor\b|\band\b|\bxor\b|\|\||&&)\s*\(*\s*(?:\d+|'[^']*')\s*(?:=|<|>|<>|!=|\blike\b)\s*\(*\s*(?:\d|'))"},
     {kSql, kAll, R"(\b\d+\s*(?:\bor\b|\band\b|\bxor\b|\|\||&&)\s*\(*\s*(?:\d+|'[^']*')\s*(?:=|<>|!=|\blike\b)\s*\(*\s*(?:\d|'))"},
+    // The same written with double quotes throughout: admin" or "1"="1, " or ""=".
+    {kSql, kAll, R"("\s*(?:\bor\b|\band\b|\bxor\b|\|\||&&)\s*\(*\s*"[^"]*"\s*(?:=|<>|!=|\blike\b)\s*\(*\s*")"},
     // A closing quote and a comment: admin'--, ')#, admin'/*.
     {kSql, kAll, R"('\s*\)*\s*(?:--|#|/\*))"},
     // Strings built from character codes: CHAR(113)||CHAR(107), CHR(113)+CHR(118).
@@ -515,16 +517,26 @@ std::string_view WebAttackMatcher::normalise(std::string_view raw, std::size_t p
     // Innermost lookups close first, so by the time a "}" is read every lookup
     // inside its own has been replaced by its value. Each close reads its lookup's
     // text, so nesting is bounded: deeper "${" (obfuscation nests three or four)
-    // stay text, and a head of thousands of "${" costs a bounded multiple of its size.
+    // stay text with their own "}", and a head of thousands of "${" costs a bounded
+    // multiple of its size. Log4j itself has no such bound, so nesting past it is
+    // taken for an attack (too_deep_): nothing ordinary nests sixteen lookups.
     constexpr std::size_t kMaxNesting = 16;
     resolved_.clear();
     opens_.clear();
+    std::size_t unresolved = 0;  // "${" past the bound still open
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{' &&
-            opens_.size() < kMaxNesting) {
-            opens_.push_back(resolved_.size());
+        if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+            if (opens_.size() < kMaxNesting) {
+                opens_.push_back(resolved_.size());
+            } else {
+                ++unresolved;
+                too_deep_ = true;
+            }
             resolved_ += "${";
             ++i;
+        } else if (text[i] == '}' && unresolved > 0) {
+            --unresolved;
+            resolved_ += '}';
         } else if (text[i] == '}' && !opens_.empty()) {
             const std::size_t open = opens_.back();
             opens_.pop_back();
@@ -546,11 +558,15 @@ std::string_view WebAttackMatcher::normalise(std::string_view raw, std::size_t p
 
 void WebAttackMatcher::scan(const hyperscan::Database& database, std::string_view raw,
                             std::size_t plus_from, WebAttackField field, Scan& found) {
+    too_deep_ = false;
     const std::string_view text = normalise(raw, plus_from);
     struct Context {
         unsigned best = kFamilies;
         bool leak_candidate = false;
     } context;
+    if (too_deep_) {
+        context.best = kRce;
+    }
     const auto on_match = [](unsigned int id, unsigned long long, unsigned long long, unsigned int,
                              void* c) -> int {
         auto& ctx = *static_cast<Context*>(c);
@@ -563,8 +579,9 @@ void WebAttackMatcher::scan(const hyperscan::Database& database, std::string_vie
         return ctx.best == kRce ? 1 : 0;  // nothing ranks above it: stop
     };
     const hs_error_t status =
-        hs_scan(database.get(), text.data(), static_cast<unsigned int>(text.size()), 0,
-                scratch_.get(), on_match, &context);
+        too_deep_ ? HS_SCAN_TERMINATED
+                  : hs_scan(database.get(), text.data(), static_cast<unsigned int>(text.size()), 0,
+                            scratch_.get(), on_match, &context);
     if (status != HS_SUCCESS && status != HS_SCAN_TERMINATED) {
         return;
     }
@@ -606,17 +623,19 @@ std::optional<WebAttack> WebAttackMatcher::find(std::string_view target, std::st
     return WebAttack{kFamilyNames[found.best], found.field};
 }
 
-bool WebAttackMatcher::jndi_lookup(std::string_view headers) {
-    // Without a '$', written or percent-encoded (once, twice, as %u0024), there is no lookup;
-    // most heads hold neither '$' nor '%', and two memchr say so.
-    if (headers.find('$') == std::string_view::npos &&
-        (headers.find('%') == std::string_view::npos ||
-         (!contains_ignoring_case(headers, "%24") && !contains_ignoring_case(headers, "%2524") &&
-          !contains_ignoring_case(headers, "%u0024")))) {
+bool WebAttackMatcher::jndi_lookup(std::string_view raw) {
+    // Most heads and bodies hold neither '$' nor '%': two memchr. A '$' may also hide in an
+    // encoding
+    // (%24, %2524, %u0024, %c0%a4), which only the decoding tells.
+    if (raw.find('$') == std::string_view::npos && raw.find('%') == std::string_view::npos) {
         return false;
     }
+    too_deep_ = false;
+    const std::string_view text = normalise(raw, std::string_view::npos);
+    if (too_deep_) {
+        return true;
+    }
     // As the pattern for the other fields reads it: "${", blanks, "jndi", blanks, ":".
-    const std::string_view text = normalise(headers, std::string_view::npos);
     for (auto at = text.find("${"); at != std::string_view::npos; at = text.find("${", at + 2)) {
         std::size_t i = at + 2;
         while (i < text.size() && is_ascii_space(text[i])) {

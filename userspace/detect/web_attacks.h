@@ -67,10 +67,11 @@ class WebAttackMatcher {
     // the longest input seen.
     std::optional<WebAttack> find(std::string_view target, std::string_view body,
                                   std::string_view user_agent);
-    // Whether `headers` (a head's header lines) hold a Log4j JNDI lookup, however obfuscated:
-    // attackers spray it into every header a server might log (Referer, X-Api-Version,
-    // Cookie...), not only the User-Agent. Costs a search for '$' when there is none.
-    bool jndi_lookup(std::string_view headers);
+    // Whether `raw` (a head's header lines, or a body) holds a Log4j JNDI lookup, however
+    // obfuscated: attackers spray it into every header a server might log (Referer,
+    // X-Api-Version, Cookie...) and into JSON fields, not only the User-Agent. Costs two
+    // memchr when it holds neither '$' nor '%'.
+    bool jndi_lookup(std::string_view raw);
 
   private:
     struct Scan;
@@ -85,6 +86,7 @@ class WebAttackMatcher {
     std::string twice_;
     std::string resolved_;
     std::vector<std::size_t> opens_;        // unclosed "${" while resolving
+    bool too_deep_ = false;                 // the last normalise() met lookups nested too deep
     std::array<std::string, 4> parameter_;  // a name and a value, each decoded twice
 };
 

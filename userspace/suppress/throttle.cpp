@@ -19,12 +19,14 @@ ThrottleConfig checked(ThrottleConfig config) {
 }
 
 // The host an alert is about. Mostly its source; but an alert made of an answer (a DNS
-// answer pointing at a sinkhole, an HTTP response) comes from the server, and keyed by it every
+// answer pointing at a sinkhole, an HTTP response, a server's certificate) comes from the
+// server, and keyed by it every
 // client asking for the same sinkholed name would share one window: the summary would keep
 // the count but lose which hosts asked.
 const IpAddress& asker(const detect::Alert& alert) {
     const bool answer = (alert.dns && alert.dns->type == "answer") ||
-                        (alert.http && alert.heuristic == "http-response");
+                        (alert.http && alert.heuristic == "http-response") ||
+                        (alert.tls && alert.trail_type == "CERT");
     return answer ? alert.dst : alert.src;
 }
 

@@ -2,8 +2,8 @@
 // that comes back every few seconds) is written a few times per window, and the rest of the
 // window is written as one summary alert, so a noisy host cannot bury the others.
 //
-// Per key (the source address — the client, for alerts made of a DNS answer or an HTTP
-// response — and the trail: its type and text), a fixed window opens at the
+// Per key (the source address — the client, for alerts made of a DNS answer, an HTTP
+// response or a server certificate — and the trail: its type and text), a fixed window opens at the
 // packet time of the key's first alert and lasts `window_ns`. Its first `max_per_window`
 // alerts are written as they come; later ones are held: the window keeps only the first held
 // alert, how many were held and the first and last of their times. When the window closes

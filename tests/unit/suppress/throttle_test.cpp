@@ -177,7 +177,7 @@ TEST_CASE("throttle: keys are independent: source, trail text and trail type") {
     CHECK(out.size() == 5);
 }
 
-TEST_CASE("throttle: alerts made of answers count per client, not per server") {
+TEST_CASE("throttle: alerts made of answers and certificates count per client, not server") {
     // One resolver answering a sinkholed name to four clients, four times each: every client
     // keeps its own window, so none of them disappears into another's summary.
     Throttle t;
@@ -194,12 +194,21 @@ TEST_CASE("throttle: alerts made of answers count per client, not per server") {
     }
     CHECK(written == 12);
     CHECK(t.stats().open_windows == 4);
+    // A server's certificate counts by the client it was sent to, as well.
+    for (const char* client : {"10.0.1.1", "10.0.1.2"}) {
+        Alert cert = hit("10.0.0.80", "aa:bb", 0);
+        cert.dst = *IpAddress::parse(client);
+        cert.trail_type = "CERT";
+        cert.tls.emplace();
+        admit(t, std::move(cert));
+    }
+    CHECK(t.stats().open_windows == 6);
     // A query's alert counts by its source, as any other.
     Alert query = hit("10.0.0.53", "sinkhole.example", 0);
     query.dns.emplace();
     query.dns->type = "query";
     admit(t, std::move(query));
-    CHECK(t.stats().open_windows == 5);
+    CHECK(t.stats().open_windows == 7);
 }
 
 TEST_CASE("throttle: a full table closes the oldest window early, losing nothing") {
