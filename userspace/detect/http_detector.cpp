@@ -106,7 +106,7 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     const Destination where = destination(request_, address);
     const bool post = request_.method == "POST";
 
-    if (sink.paths != nullptr && request_.method != "CONNECT") {
+    if (sink.paths != nullptr && heuristics_.wants_paths() && request_.method != "CONNECT") {
         sink.paths->push_back(hash_string(first_path_segment(where.path)));
     }
 

@@ -30,6 +30,7 @@ struct HttpHeuristicsConfig {
     bool download = true;       // "download"
     bool proxy_probe = true;    // "proxy-probe"
     bool http_response = true;  // "http-response"
+    bool web_scan = true;       // hand each request's first path segment to "web-scan"
     bool missing_host = false;  // "missing-host" (--http-missing-host): browsers always send
                                 // Host, some odd clients do not
     // Shared read-only by every analysis thread; null: that check is off.
@@ -69,6 +70,7 @@ class HttpHeuristics {
                         const proto::Packet& packet, std::vector<HttpFinding>& out) const;
 
     bool wants_responses() const { return config_.http_response; }
+    bool wants_paths() const { return config_.web_scan; }
 
   private:
     // What the two User-Agent scans said of one User-Agent.

@@ -211,6 +211,11 @@ TEST_CASE("web scanning evidence: each request's first path segment, hashed") {
     REQUIRE(f.paths.size() == 3);
     CHECK(f.paths[0] == f.paths[1]);
     CHECK(f.paths[0] != f.paths[2]);
+    detect::HttpHeuristicsConfig off;
+    off.web_scan = false;  // nothing to hash for
+    Fixture g(off);
+    g.get("a", "/admin/x");
+    CHECK(g.paths.empty());
 }
 
 TEST_CASE("web attacks and listed user agents, the User-Agent's verdict remembered") {
