@@ -129,13 +129,13 @@ void HttpHeuristics::check_request(const HttpRequestView& view, const proto::Pac
         agent = &user_agent_verdict(request.user_agent);
     }
     if (attacks_) {
-        // The most dangerous family wins (families() is in that order); on a tie, the target
-        // or body, as WebAttackMatcher itself would.
         // A body is read as a form only when it is one: JSON, XML and uploads hold code,
         // paths and quotes in their own right.
         const bool form =
             starts_with_ignoring_case(request.content_type, "application/x-www-form-urlencoded");
         auto attack = attacks_->find(view.path, form ? request.body : "", {});
+        // The most dangerous family wins (families() is in that order); on a tie, the target
+        // or body, as WebAttackMatcher itself would.
         if (agent != nullptr && agent->attack < family_rank(attack)) {
             attack =
                 WebAttack{WebAttackPatterns::families()[agent->attack], WebAttackField::user_agent};
