@@ -146,6 +146,15 @@ class Sensor:
         with open(self.stdout_path) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def alerts_when(self, ready, timeout=20):
+        """The alerts once `ready(alerts)` holds (or at the timeout): records of a burst can
+        take a few polls to reach the analysis on a busy machine."""
+        deadline = time.time() + timeout
+        while True:
+            alerts = self.alerts(settle=0.5)
+            if ready(alerts) or time.time() > deadline:
+                return alerts
+
     def stop(self, sig=signal.SIGTERM, timeout=20):
         self.proc.send_signal(sig)
         rc = self.proc.wait(timeout=timeout)

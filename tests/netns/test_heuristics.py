@@ -19,16 +19,6 @@ def heuristic(alerts, info):
     return [a for a in alerts if a["alert"]["metadata"]["info"][0] == info]
 
 
-def alerts_when(sensor, ready, timeout=20):
-    """The alerts once `ready(alerts)` holds (or at the timeout): records of a burst can take
-    a few polls to reach the analysis on a busy machine."""
-    deadline = time.time() + timeout
-    while True:
-        alerts = sensor.alerts(settle=0.5)
-        if ready(alerts) or time.time() > deadline:
-            return alerts
-
-
 class Heuristics(unittest.TestCase):
     def setUp(self):
         self.lab = lab.Lab()
@@ -71,7 +61,7 @@ class Heuristics(unittest.TestCase):
 
         expected = ("potential port scanning", "potential udp scanning", "potential infection",
                     "excessive no such domain (suspicious)", "long domain (suspicious)")
-        alerts = alerts_when(sensor, lambda alerts: len(heuristic(alerts, expected[0])) >= 4 and
+        alerts = sensor.alerts_when(lambda alerts: len(heuristic(alerts, expected[0])) >= 4 and
                              all(heuristic(alerts, info) for info in expected))
         scans = heuristic(alerts, "potential port scanning")
         self.assertEqual(sorted(a["dest_ip"] for a in scans),
@@ -110,7 +100,7 @@ class Heuristics(unittest.TestCase):
                                       "10.200.0.0/16", "--count", "20000")
         self.nmap("-sS", "-p", "1-30", "10.200.0.3")
         self.assertEqual(flood.wait(timeout=120), 0)
-        alerts = alerts_when(sensor, lambda alerts: heuristic(alerts, "potential port scanning") and
+        alerts = sensor.alerts_when(lambda alerts: heuristic(alerts, "potential port scanning") and
                              sensor.query("stats")["userspace"]["heuristic_keys_evicted"] > 10000)
         scans = heuristic(alerts, "potential port scanning")
         self.assertEqual([(a["src_ip"], a["dest_ip"]) for a in scans],

@@ -26,14 +26,6 @@ def info(alert):
     return alert["alert"]["metadata"]["info"][0]
 
 
-def wait_for(sensor, ready, timeout=20):
-    deadline = time.time() + timeout
-    while True:
-        alerts = sensor.alerts(settle=0.5)
-        if ready(alerts) or time.time() > deadline:
-            return alerts
-
-
 class WebAttacks(unittest.TestCase):
     def setUp(self):
         if not os.path.exists(UA_LIST):
@@ -97,7 +89,7 @@ class WebAttacks(unittest.TestCase):
             return any("throttle" in a for a in alerts) and any(
                 a["event_type"] == "suppressed" for a in alerts)
 
-        alerts = wait_for(sensor, done)
+        alerts = sensor.alerts_when(done)
         written = [a for a in alerts if a["event_type"] == "alert"]
         infos = [info(a) for a in written]
         for expected in attacks:

@@ -32,11 +32,13 @@ std::size_t flow_hash(const proto::Packet& packet) {
     return static_cast<std::size_t>(h ^ (h >> 32));
 }
 
-// The local prefixes, parsed once for every heuristic that asks what is local.
-AnalyzerConfig with_local_networks(AnalyzerConfig config) {
+// What the HTTP heuristics take from the rest of the configuration: the local prefixes, parsed
+// once for every heuristic that asks what is local, and whether web scanning wants the paths.
+AnalyzerConfig with_shared_settings(AnalyzerConfig config) {
     config.http.local = std::make_shared<const detect::LocalNetworks>(
         config.local_networks.empty() ? detect::LocalNetworks()
                                       : detect::LocalNetworks(config.local_networks));
+    config.http.web_scan = config.scans.web_scan;
     return config;
 }
 
@@ -122,7 +124,7 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
                    AnalyzerConfig config)
     : trails_(std::move(trails)),
       fanout_(fanout),
-      config_(with_local_networks(std::move(config))),
+      config_(with_shared_settings(std::move(config))),
       scans_(config_.scans, *config_.http.local),
       dns_heuristics_(config_.dns_heuristics),
       suppression_(config_.suppression) {

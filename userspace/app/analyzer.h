@@ -68,7 +68,7 @@ struct AnalyzerConfig {
     detect::DomainMatcherConfig domains;
     detect::DnsHeuristicsConfig dns_heuristics;
     detect::ScanConfig scans;
-    detect::HttpHeuristicsConfig http;        // its `local` is set from local_networks
+    detect::HttpHeuristicsConfig http;        // `local`, `web_scan`: set from the above
     std::vector<std::string> local_networks;  // prefixes; empty: the defaults
     unsigned threads = 1;                     // analysis workers, 1..64
     suppress::SuppressionConfig suppression;

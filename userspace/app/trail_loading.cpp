@@ -88,7 +88,6 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
     http.proxy_probe = enabled("proxy-probe");
     http.http_response = enabled("http-response");
     http.missing_host = h.missing_host && enabled("missing-host");
-    http.web_scan = scans.web_scan;
     if (http.web_attack) {
         http.attacks = std::make_shared<const detect::WebAttackPatterns>();
     }

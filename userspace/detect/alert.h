@@ -80,6 +80,9 @@ struct Alert {
     std::string reference;      // "(static)"
     std::string matched_field;  // "src_ip", "dest_ip", "dest_ip:dest_port", ...
     std::string detector;       // "xdp", "dns", "http", "tls", "heuristic"
+    // Made of what a server sent (a DNS answer, an HTTP response, a certificate): the host
+    // it is about, the one that asked, is then `dst`, not `src`.
+    bool from_server = false;
     // Heuristic alerts: which heuristic, by the name --disable-heuristic and ignore rules use
     // ("port-scan", "web-attack", ...); empty for trail hits.
     std::string heuristic;

@@ -152,6 +152,7 @@ void DnsDetector::check_answers(const Seen& seen, std::vector<Alert>& out) {
         alert.info = verdict;
         alert.reference = record.reference;
         alert.matched_field = "dns.answers.rdata";
+        alert.from_server = true;
         classify(alert);
         out.push_back(std::move(alert));
         return;  // one verdict per message

@@ -458,6 +458,8 @@ void DnsHeuristics::emit(const char* heuristic, std::string trail, const char* i
     Alert alert = heuristic_alert(packet, timestamp_ns, in_iface, heuristic, "DNS",
                                   std::move(trail), info, "dns.rrname");
     alert.app_proto = "dns";
+    // NXDOMAIN and DGA alerts are made of the resolver's answer.
+    alert.from_server = info == kExcessive || info == kEntropy || info == kConsonant;
     out.push_back(std::move(alert));
     ++alerts_;
 }

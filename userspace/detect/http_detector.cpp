@@ -213,6 +213,7 @@ proto::HttpStatus HttpDetector::analyse_response(std::span<const std::uint8_t> h
                                   finding.trail_type, std::move(finding.trail),
                                   std::move(finding.info), finding.matched_field);
         a.app_proto = "http";
+        a.from_server = true;
         a.http.emplace();
         a.http->status = response_.status;
         a.http->http_content_type.assign(response_.content_type);

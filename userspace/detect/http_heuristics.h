@@ -30,7 +30,8 @@ struct HttpHeuristicsConfig {
     bool download = true;       // "download"
     bool proxy_probe = true;    // "proxy-probe"
     bool http_response = true;  // "http-response"
-    bool web_scan = true;       // hand each request's first path segment to "web-scan"
+    bool web_scan = true;       // hand each request's first path segment to "web-scan" (the
+                                // Analyzer sets it from ScanConfig::web_scan)
     bool missing_host = false;  // "missing-host" (--http-missing-host): browsers always send
                                 // Host, some odd clients do not
     // Shared read-only by every analysis thread; null: that check is off.

@@ -172,6 +172,7 @@ void TlsDetector::check_certificate(std::span<const std::uint8_t> body, const Se
         TlsInfo info;
         info.fingerprint = colon_separated(sha1);
         add_alert(seen, std::move(info), "CERT", sha1, it->second, "tls.fingerprint", out);
+        out.back().from_server = true;
     }
 }
 

@@ -18,22 +18,12 @@ ThrottleConfig checked(ThrottleConfig config) {
     return config;
 }
 
-// The host an alert is about. Mostly its source; but an alert made of an answer (a DNS
-// answer pointing at a sinkhole, an HTTP response, a server's certificate) comes from the
-// server, and keyed by it every
-// client asking for the same sinkholed name would share one window: the summary would keep
-// the count but lose which hosts asked.
-const IpAddress& asker(const detect::Alert& alert) {
-    const bool answer = (alert.dns && alert.dns->type == "answer") ||
-                        (alert.http && alert.heuristic == "http-response") ||
-                        (alert.tls && alert.trail_type == "CERT");
-    return answer ? alert.dst : alert.src;
-}
-
-// The window key: the asker's family and 16 address bytes, then the trail type, a NUL (no
-// type holds one) and the trail text.
+// The window key: the family and 16 address bytes of the host the alert is about (the client,
+// for an alert made of what a server sent: keyed by the server, every client asking for one
+// sinkholed name would share a window, and the summary would lose which hosts asked), then
+// the trail type, a NUL (no type holds one) and the trail text.
 void build_key(const detect::Alert& alert, std::string& key) {
-    const IpAddress& source = asker(alert);
+    const IpAddress& source = alert.from_server ? alert.dst : alert.src;
     key.clear();
     key.push_back(static_cast<char>(source.family));
     key.append(reinterpret_cast<const char*>(source.bytes.data()), source.bytes.size());

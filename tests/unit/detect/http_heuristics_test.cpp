@@ -158,6 +158,7 @@ TEST_CASE("responses: sinkhole banners, seized-domain titles and risky content t
     CHECK(sinkhole.at(0).heuristic == "http-response");
     CHECK(sinkhole.at(0).http->status == 200);
     CHECK(sinkhole.at(0).src == ip("10.2.0.80"));
+    CHECK(sinkhole.at(0).from_server);
     const std::string body = "<html><head><title>THIS DOMAIN HAS BEEN SEIZED</title></head>";
     CHECK(
         infos(response("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/test_support.h"
+#include "unit/suppress/alert_fixture.h"
 #include "suppress/suppression.h"
 
 using spoor::IpAddress;
@@ -19,26 +20,12 @@ using spoor::suppress::SuppressionConfig;
 using spoor::suppress::ThrottleConfig;
 using spoor::suppress::Verdict;
 
+using spoor::test::hit;
+using spoor::test::kSecond;
+using spoor::test::kT0;
+using spoor::test::kWindow;
+
 namespace {
-
-constexpr std::uint64_t kSecond = 1'000'000'000;
-constexpr std::uint64_t kT0 = 1786094062 * kSecond;  // 2026-08-07T09:14:22Z
-constexpr std::uint64_t kWindow = 60 * kSecond;
-
-Alert hit(const std::string& src, const std::string& trail, std::uint64_t at,
-          std::uint16_t dport = 443) {
-    Alert a;
-    a.timestamp_ns = kT0 + at;
-    a.ip_proto = IPPROTO_TCP;
-    a.src = *IpAddress::parse(src);
-    a.dst = *IpAddress::parse("10.9.9.9");
-    a.src_port = 40000;
-    a.dst_port = dport;
-    a.trail_type = "IP";
-    a.trail = trail;
-    a.info = "asyncrat (malware)";
-    return a;
-}
 
 Suppression with_rules(const std::string& yaml, bool show, ThrottleConfig throttle = {}) {
     return Suppression(IgnoreRules::parse(yaml, "ignore.yaml"), show, throttle);

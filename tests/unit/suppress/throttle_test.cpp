@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "suppress/throttle.h"
+#include "unit/suppress/alert_fixture.h"
 
 using spoor::IpAddress;
 using spoor::detect::Alert;
@@ -15,27 +16,12 @@ using spoor::suppress::Throttle;
 using spoor::suppress::ThrottleConfig;
 using spoor::suppress::Verdict;
 
+using spoor::test::hit;
+using spoor::test::kSecond;
+using spoor::test::kT0;
+using spoor::test::kWindow;
+
 namespace {
-
-constexpr std::uint64_t kSecond = 1'000'000'000;
-constexpr std::uint64_t kT0 = 1786094062 * kSecond;  // 2026-08-07T09:14:22Z
-constexpr std::uint64_t kWindow = 60 * kSecond;
-
-// An alert from `src` on `trail` at kT0 + `at`; `tag` (the destination port) tells alerts
-// of one key apart.
-Alert hit(const char* src, const char* trail, std::uint64_t at, std::uint16_t tag = 0) {
-    Alert a;
-    a.timestamp_ns = kT0 + at;
-    a.ip_proto = IPPROTO_TCP;
-    a.src = *IpAddress::parse(src);
-    a.dst = *IpAddress::parse("10.9.9.9");
-    a.src_port = 40000;
-    a.dst_port = tag;
-    a.trail_type = "IP";
-    a.trail = trail;
-    a.info = "asyncrat (malware)";
-    return a;
-}
 
 std::vector<Verdict> admit(Throttle& t, Alert a) {
     std::vector<Verdict> out;
@@ -189,6 +175,7 @@ TEST_CASE("throttle: alerts made of answers and certificates count per client, n
             a.trail_type = "DNS";
             a.dns.emplace();
             a.dns->type = "answer";
+            a.from_server = true;
             written += admit(t, std::move(a)).size();
         }
     }
@@ -200,6 +187,7 @@ TEST_CASE("throttle: alerts made of answers and certificates count per client, n
         cert.dst = *IpAddress::parse(client);
         cert.trail_type = "CERT";
         cert.tls.emplace();
+        cert.from_server = true;
         admit(t, std::move(cert));
     }
     CHECK(t.stats().open_windows == 6);
