@@ -103,9 +103,9 @@ class Heuristics(unittest.TestCase):
         alerts = sensor.alerts_when(lambda alerts: heuristic(alerts, "potential port scanning") and
                              sensor.query("stats")["userspace"]["heuristic_keys_evicted"] > 10000)
         scans = heuristic(alerts, "potential port scanning")
-        self.assertEqual([(a["src_ip"], a["dest_ip"]) for a in scans],
-                         [("10.200.0.1", "10.200.0.3")], scans)
         stats = sensor.query("stats")
+        self.assertEqual([(a["src_ip"], a["dest_ip"]) for a in scans],
+                         [("10.200.0.1", "10.200.0.3")], stats)
         user = stats["userspace"]
         # Three scan tables and three DNS tables, each at most --heuristic-keys.
         self.assertLessEqual(user["heuristic_keys"], 6 * 1000)
