@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto trails = bench::load(sources, whitelist_file);
-    detect::DomainMatcher matcher(trails.set, trails.whitelist, {});
-    detect::HttpDetector http(trails.set, matcher);
+    detect::DomainMatcher matcher(trails.store, trails.whitelist, {});
+    detect::HttpDetector http(trails.store, matcher);
     detect::HttpHeuristicsConfig web;
     web.attacks = std::make_shared<const detect::WebAttackPatterns>();
     web.user_agents = detect::SuspiciousUserAgents::load(
@@ -82,9 +82,9 @@ int main(int argc, char** argv) {
     // Its own name cache over the same tables, so that its "new names" are new to it too.
     detect::DomainMatcher web_matcher(matcher,
                                       detect::DomainMatcherConfig{}.negative_cache_entries);
-    detect::HttpDetector http_heuristics(trails.set, web_matcher, nullptr, web, trails.whitelist);
+    detect::HttpDetector http_heuristics(trails.store, web_matcher, web, trails.whitelist);
     std::vector<std::uint64_t> paths;
-    detect::TlsDetector tls(trails.set, matcher);
+    detect::TlsDetector tls(trails.store, matcher);
     std::vector<detect::Alert> alerts;
     std::size_t sink = 0;
     constexpr std::uint64_t kTime = 1'780'000'000'000'000'000ull;

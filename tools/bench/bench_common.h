@@ -1,5 +1,6 @@
-// What the userspace benchmarks share: the trail set they match against (the
-// full real set unless told otherwise) and a clock around a loop.
+// What the userspace benchmarks share: the trails they match against (the full
+// real set unless told otherwise; a compiled store or sources, as `run` takes
+// them) and a clock around a loop.
 #pragma once
 
 #include <chrono>
@@ -9,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "trails/loader.h"
+#include "app/trail_loading.h"
 #include "trails/whitelist.h"
 
 namespace spoor::bench {
 
 struct Trails {
-    std::shared_ptr<const trails::TrailSet> set;
+    std::shared_ptr<const trails::TrailStore> store;
     std::shared_ptr<const trails::Whitelist> whitelist;
 };
 
@@ -47,13 +48,13 @@ inline bool parse_args(int argc, char** argv, std::vector<std::filesystem::path>
 
 inline Trails load(const std::vector<std::filesystem::path>& sources,
                    const std::filesystem::path& whitelist_file) {
-    trails::LoadReport report;
-    auto set = std::make_shared<trails::TrailSet>(trails::load_trails(sources, report));
+    auto store = app::load_trail_sources({sources.begin(), sources.end()}, true).store;
     auto whitelist = std::make_shared<trails::Whitelist>();
     if (std::filesystem::exists(whitelist_file)) {
+        trails::LoadReport report;
         whitelist->load(whitelist_file, report);
     }
-    return {std::move(set), std::move(whitelist)};
+    return {std::move(store), std::move(whitelist)};
 }
 
 // Nanoseconds per item of `fn()`, which handles `items` of them.

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     });
     spoor::detect::DomainMatcherConfig config;
     config.negative_cache_entries = records;  // warm: every name of the run fits
-    spoor::detect::DomainMatcher matcher(trails.set, trails.whitelist, config);
+    spoor::detect::DomainMatcher matcher(trails.store, trails.whitelist, config);
     const auto parse_and_match = [&] {
         for (const auto& m : messages) {
             spoor::proto::parse_dns(m, *message);
@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
     const double warm_ns = spoor::bench::ns_per(records, parse_and_match);
 
     std::printf("trails: %zu domains, %zu regex domains; whitelist: %zu entries\n",
-                trails.set->domains.size(), trails.set->regex_domains.size(),
+                trails.store->count(spoor::trails::IndicatorKind::Domain),
+                trails.store->count(spoor::trails::IndicatorKind::RegexDomain),
                 trails.whitelist->size());
     std::printf("%-34s %10s %8s\n", "per DNS record", "ns", "ratio");
     std::printf("%-34s %10.1f %7.2fx\n", "parse only", parse_ns, 1.0);

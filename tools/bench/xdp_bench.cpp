@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "bench_xdp_pass.skel.h"
+#include "app/trail_loading.h"
 #include "bpf/sensor_object.h"
 #include "bpf/test_run.h"
 #include "bpf/trail_maps.h"
 #include "frame_builder.h"
-#include "trails/loader.h"
 
 namespace {
 
@@ -83,29 +83,28 @@ int main(int argc, char** argv) {
     }
 
     const auto t0 = std::chrono::steady_clock::now();
-    spoor::trails::LoadReport report;
-    const auto trails = spoor::trails::load_trails(sources, report);
+    const auto trails =
+        spoor::app::load_trail_sources({sources.begin(), sources.end()}, false).store;
     const auto t1 = std::chrono::steady_clock::now();
     spoor::bpf::SensorObject sensor({});
     spoor::bpf::TrailMaps maps(sensor);
-    const auto gen = maps.install(trails);
+    const auto gen = maps.install(*trails);
     const auto t2 = std::chrono::steady_clock::now();
     const auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
     std::printf(
         "trails: %zu indicators (ip %zu, cidr %zu, ipport %zu) loaded in %.2f s, "
         "kernel tables built in %.2f s, %.1f MiB of maps\n",
-        trails.total(), gen.exact4 + gen.exact6, gen.prefix4 + gen.prefix6, gen.ipport,
+        trails->total(), gen.exact4 + gen.exact6, gen.prefix4 + gen.prefix6, gen.ipport,
         secs(t0, t1), secs(t1, t2),
         static_cast<double>(sensor.map_memory_bytes() + gen.memory_bytes) / (1 << 20));
 
     // A listed address from the loaded set, so the hit path is real.
     std::string listed;
-    for (const auto& [addr, id] : trails.ips) {
-        if (addr.is_v4()) {
+    trails->for_each_ip([&](const spoor::IpAddress& addr, std::uint32_t) {
+        if (listed.empty() && addr.is_v4()) {
             listed = addr.to_string();
-            break;
         }
-    }
+    });
     if (listed.empty()) {
         std::fprintf(stderr, "xdp_bench: no IPv4 trail in the given set\n");
         return 1;

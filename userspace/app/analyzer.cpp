@@ -120,7 +120,7 @@ class Analyzer::Workers {
     std::vector<std::thread> threads_;
 };
 
-Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
+Analyzer::Analyzer(std::shared_ptr<const trails::TrailStore> trails, output::Fanout& fanout,
                    AnalyzerConfig config)
     : trails_(std::move(trails)),
       fanout_(fanout),
@@ -135,9 +135,8 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
     if (config_.host.empty()) {
         config_.host = host_name();
     }
-    // The first worker's matcher builds the name tables, and the URL index is built once:
-    // the other workers share both.
-    const auto urls = std::make_shared<const detect::UrlIndex>(*trails_);
+    // The first worker's matcher builds the name tables (the regex databases): the other
+    // workers share them.
     const auto whitelist =
         config_.whitelist ? config_.whitelist : std::make_shared<const trails::Whitelist>();
     auto first =
@@ -147,8 +146,8 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanou
                            ? std::move(first)
                            : std::make_unique<detect::DomainMatcher>(
                                  analyses_[0]->matcher(), config_.domains.negative_cache_entries);
-        analyses_.push_back(std::make_unique<FlowAnalysis>(
-            trails_, std::move(matcher), urls, whitelist, config_.iface_names, config_.http));
+        analyses_.push_back(std::make_unique<FlowAnalysis>(trails_, std::move(matcher), whitelist,
+                                                           config_.iface_names, config_.http));
     }
     shares_.resize(config_.threads);
     outputs_.resize(config_.threads);

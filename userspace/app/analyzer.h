@@ -76,7 +76,7 @@ struct AnalyzerConfig {
 
 class Analyzer {
   public:
-    Analyzer(std::shared_ptr<const trails::TrailSet> trails, output::Fanout& fanout,
+    Analyzer(std::shared_ptr<const trails::TrailStore> trails, output::Fanout& fanout,
              AnalyzerConfig config);
     ~Analyzer();
     Analyzer(const Analyzer&) = delete;
@@ -109,7 +109,7 @@ class Analyzer {
     void run_heuristics(const WorkerOutput::Observation& seen, const WorkerOutput& from);
     void publish_stats();
 
-    std::shared_ptr<const trails::TrailSet> trails_;
+    std::shared_ptr<const trails::TrailStore> trails_;
     output::Fanout& fanout_;
     AnalyzerConfig config_;
     std::vector<std::unique_ptr<FlowAnalysis>> analyses_;

@@ -123,7 +123,7 @@ std::string mib(std::uint64_t bytes) {
     return buf;
 }
 
-nlohmann::json trail_counts(const trails::TrailSet& set) {
+nlohmann::json trail_counts(const trails::TrailStore& set) {
     nlohmann::json counts = nlohmann::json::object();
     for (std::size_t k = 0; k < trails::kIndicatorKinds; ++k) {
         const auto kind = static_cast<trails::IndicatorKind>(k);
@@ -206,7 +206,7 @@ int run_daemon(const RunOptions& o) {
 
     // Trails, while the analysis is configured beside them.
     auto configuring = start_analysis_config(o.sensor_name, o.analysis);
-    const auto [trail_set, report] = load_trail_sources(o.trails, o.allow_empty);
+    const auto [trail_store, report] = load_trail_sources(o.trails, o.allow_empty);
 
     // Kernel side.
     bpf::SensorConfig config;
@@ -215,7 +215,7 @@ int run_daemon(const RunOptions& o) {
     config.dedup_window_ns = static_cast<std::uint64_t>(o.dedup_window_s * 1e9);
     bpf::SensorObject object(config);
     bpf::TrailMaps trail_maps(object);
-    const auto generation = trail_maps.install(*trail_set);
+    const auto generation = trail_maps.install(*trail_store);
 
     // Outputs, analysis, ring.
     output::Fanout fanout(o.queue_alerts);
@@ -230,7 +230,7 @@ int run_daemon(const RunOptions& o) {
         analyzer_config.iface_names[static_cast<std::uint32_t>(itf.ifindex)] = itf.name;
     }
     analyzer_config.clock_offset_ns = monotonic_to_realtime_offset();
-    Analyzer analyzer(trail_set, fanout, std::move(analyzer_config));
+    Analyzer analyzer(trail_store, fanout, std::move(analyzer_config));
     BoundedQueue<capture::RecordBatch> record_queue(o.queue_records);
     capture::RingStats ring_stats;
     capture::RingReader reader(object.ring_fd(), record_queue, ring_stats);
@@ -307,7 +307,7 @@ int run_daemon(const RunOptions& o) {
             {"mirror", o.mirror},
             {"attach", bpf::to_string(attach)},
             {"program_ids", {{"xdp", object.xdp_prog_id()}, {"tc_egress", object.tc_prog_id()}}},
-            {"trails", trail_counts(*trail_set)},
+            {"trails", trail_counts(*trail_store)},
             {"malformed_trail_lines", report.malformed.size()},
             {"generation", trail_maps.active_slot()},
             {"map_memory_bytes", object.map_memory_bytes() + generation.memory_bytes},
@@ -331,16 +331,16 @@ int run_daemon(const RunOptions& o) {
                 << (directions.ingress && directions.egress ? "+" : "")
                 << (directions.egress ? "egress" : "") << ")";
     }
-    summary << (o.mirror ? " mirror" : "") << " | trails " << trail_set->total() << " (ip "
+    summary << (o.mirror ? " mirror" : "") << " | trails " << trail_store->total() << " (ip "
             << generation.exact4 + generation.exact6 << ", cidr "
             << generation.prefix4 + generation.prefix6 << ", ipport " << generation.ipport
-            << ", domain " << trail_set->count(trails::IndicatorKind::Domain) << ", url "
-            << trail_set->count(trails::IndicatorKind::Url) << ", regex "
-            << trail_set->count(trails::IndicatorKind::RegexDomain) << ", other "
-            << trail_set->count(trails::IndicatorKind::UserAgent) +
-                   trail_set->count(trails::IndicatorKind::CertSha1) +
-                   trail_set->count(trails::IndicatorKind::Ja3) +
-                   trail_set->count(trails::IndicatorKind::Ja4)
+            << ", domain " << trail_store->count(trails::IndicatorKind::Domain) << ", url "
+            << trail_store->count(trails::IndicatorKind::Url) << ", regex "
+            << trail_store->count(trails::IndicatorKind::RegexDomain) << ", other "
+            << trail_store->count(trails::IndicatorKind::UserAgent) +
+                   trail_store->count(trails::IndicatorKind::CertSha1) +
+                   trail_store->count(trails::IndicatorKind::Ja3) +
+                   trail_store->count(trails::IndicatorKind::Ja4)
             << ") | malformed " << report.malformed.size() << " | maps "
             << mib(object.map_memory_bytes() + generation.memory_bytes) << " | alerts ->"
             << (o.quiet ? "" : " stdout") << (o.log_dir.empty() ? "" : " " + o.log_dir)

@@ -11,9 +11,8 @@ std::string_view iface_name(const IfaceNames& names, std::uint32_t ifindex) {
     return it == names.end() ? std::string_view() : std::string_view(it->second);
 }
 
-FlowAnalysis::FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
+FlowAnalysis::FlowAnalysis(std::shared_ptr<const trails::TrailStore> trails,
                            std::unique_ptr<detect::DomainMatcher> matcher,
-                           std::shared_ptr<const detect::UrlIndex> urls,
                            std::shared_ptr<const trails::Whitelist> whitelist,
                            const IfaceNames& iface_names,
                            const detect::HttpHeuristicsConfig& http_heuristics)
@@ -22,7 +21,7 @@ FlowAnalysis::FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
       matcher_(std::move(matcher)),
       iface_names_(iface_names),
       dns_(trails_, *matcher_),
-      http_(trails_, *matcher_, std::move(urls), http_heuristics, whitelist_),
+      http_(trails_, *matcher_, http_heuristics, whitelist_),
       tls_(trails_, *matcher_) {}
 
 void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,

@@ -79,10 +79,9 @@ struct WorkerStats {
 class FlowAnalysis {
   public:
     // `iface_names` outlives the worker (the Analyzer's configuration holds it).
-    // The name tables behind `matcher` and `urls` are shared by every worker.
-    FlowAnalysis(std::shared_ptr<const trails::TrailSet> trails,
+    // The trails and the name tables behind `matcher` are shared by every worker.
+    FlowAnalysis(std::shared_ptr<const trails::TrailStore> trails,
                  std::unique_ptr<detect::DomainMatcher> matcher,
-                 std::shared_ptr<const detect::UrlIndex> urls,
                  std::shared_ptr<const trails::Whitelist> whitelist, const IfaceNames& iface_names,
                  const detect::HttpHeuristicsConfig& http_heuristics);
 
@@ -99,7 +98,7 @@ class FlowAnalysis {
   private:
     void analyse(const DecodedRecord& record, WorkerOutput& out);
 
-    std::shared_ptr<const trails::TrailSet> trails_;
+    std::shared_ptr<const trails::TrailStore> trails_;
     std::shared_ptr<const trails::Whitelist> whitelist_;  // never null
     std::unique_ptr<detect::DomainMatcher> matcher_;
     const IfaceNames& iface_names_;

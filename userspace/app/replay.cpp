@@ -40,7 +40,7 @@ class RecordSource {
 
 class HostSource : public RecordSource {
   public:
-    HostSource(std::shared_ptr<const trails::TrailSet> trails, const bpf::SensorConfig& config)
+    HostSource(std::shared_ptr<const trails::TrailStore> trails, const bpf::SensorConfig& config)
         : classifier_(std::move(trails), config) {}
     void feed(const capture::CapturedFrame& frame,
               const std::function<void(std::span<const std::uint8_t>)>& sink) override {
@@ -63,7 +63,7 @@ class KernelSource : public RecordSource {
     // One test run makes at most one record, drained right after it: a small queue suffices.
     static constexpr std::size_t kQueuedBatches = 4;
 
-    KernelSource(const trails::TrailSet& trails, const bpf::SensorConfig& config)
+    KernelSource(const trails::TrailStore& trails, const bpf::SensorConfig& config)
         : object_(config), maps_(object_), queue_(kQueuedBatches) {
         maps_.install(trails);
         ring_ = std::make_unique<capture::RingReader>(object_.ring_fd(), queue_, ring_stats_);
@@ -132,16 +132,16 @@ int run_replay(const ReplayOptions& o) {
         throw std::invalid_argument("replay needs at least one capture file (or - for stdin)");
     }
     auto configuring = start_analysis_config(o.sensor_name, o.analysis);
-    const auto [trail_set, report] = load_trail_sources(o.trails, o.allow_empty);
+    const auto [trail_store, report] = load_trail_sources(o.trails, o.allow_empty);
 
     bpf::SensorConfig config;
     config.snaplen = o.snaplen;
     config.dedup_window_ns = static_cast<std::uint64_t>(o.dedup_window_s * 1e9);
     std::unique_ptr<RecordSource> source;
     if (o.kernel) {
-        source = std::make_unique<KernelSource>(*trail_set, config);
+        source = std::make_unique<KernelSource>(*trail_store, config);
     } else {
-        source = std::make_unique<HostSource>(trail_set, config);
+        source = std::make_unique<HostSource>(trail_store, config);
     }
 
     output::Fanout fanout;
@@ -152,7 +152,7 @@ int run_replay(const ReplayOptions& o) {
     }
     // Records carry capture time already: no clock offset, and no interface to name.
     auto analyzer_config = configuring.get();
-    Analyzer analyzer(trail_set, fanout, std::move(analyzer_config));
+    Analyzer analyzer(trail_store, fanout, std::move(analyzer_config));
     // Records are analysed in batches of a fixed count, as the ring reader hands them over
     // live: the same batches every time, so the alerts do not depend on --threads.
     constexpr std::size_t kBatchRecords = 256;

@@ -1,14 +1,14 @@
 #include "app/trail_loading.h"
 
-#include <algorithm>
-
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 
 #include "detect/user_agents.h"
 #include "detect/web_attacks.h"
-#include <stdexcept>
 
 namespace spoor::app {
 
@@ -127,12 +127,42 @@ std::future<AnalyzerConfig> start_analysis_config(std::string sensor_name,
                       });
 }
 
+trails::TrailSet read_trail_sources(const std::vector<std::string>& sources,
+                                    trails::LoadReport& report) {
+    const std::vector<std::filesystem::path> paths(sources.begin(), sources.end());
+    trails::TrailSet set = trails::load_trails(paths, report);
+    log_malformed(report.malformed, "trail");
+    return set;
+}
+
+std::string store_meta(const std::vector<std::string>& sources, const trails::LoadReport& report) {
+    nlohmann::json meta;
+    meta["sources"] = sources;
+    meta["files"] = report.files;
+    meta["lines"] = report.lines;
+    meta["malformed"] = report.malformed.size();
+    return meta.dump();
+}
+
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty) {
     LoadedTrails loaded;
-    const std::vector<std::filesystem::path> paths(sources.begin(), sources.end());
-    loaded.set = std::make_shared<trails::TrailSet>(trails::load_trails(paths, loaded.report));
-    log_malformed(loaded.report.malformed, "trail");
-    if (loaded.set->total() == 0 && !allow_empty) {
+    const auto store = std::find_if(sources.begin(), sources.end(), [](const std::string& s) {
+        return trails::TrailStore::is_store_file(s);
+    });
+    if (store != sources.end()) {
+        if (sources.size() > 1) {
+            throw std::runtime_error(
+                "--trails " + *store +
+                " is a compiled store, which holds every trail it was compiled from: give it "
+                "alone, or compile the other sources into it (spoor trails compile SOURCE... -o "
+                "FILE)");
+        }
+        loaded.store = trails::TrailStore::open(*store);
+    } else {
+        const trails::TrailSet set = read_trail_sources(sources, loaded.report);
+        loaded.store = trails::store_of(set, store_meta(sources, loaded.report));
+    }
+    if (loaded.store->total() == 0 && !allow_empty) {
         throw std::runtime_error(
             "no trails loaded from the given --trails sources; refusing to "
             "watch with nothing to match (--allow-empty to start anyway)");

@@ -1,5 +1,6 @@
-// Loading the trail sources a command was given, the same way for `run` and
-// `replay`: malformed lines are logged with file:line, an empty set refused.
+// Loading the trails a command was given, the same way for `run`, `replay` and
+// `trails`: a compiled store is mapped; sources are read (malformed lines logged
+// with file:line) and compiled in memory by the same writer. An empty set is refused.
 #pragma once
 
 #include <future>
@@ -14,12 +15,19 @@
 namespace spoor::app {
 
 struct LoadedTrails {
-    std::shared_ptr<const trails::TrailSet> set;
-    trails::LoadReport report;
+    std::shared_ptr<const trails::TrailStore> store;
+    trails::LoadReport report;  // of the sources read (empty for a compiled store)
 };
 
-// Throws (with the flag to use) when nothing was loaded and `allow_empty` is false.
+// Throws (with the flag to use) when nothing was loaded and `allow_empty` is false, and
+// when a compiled store comes with other sources (a store is complete: compile them all).
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty);
+
+// Reads trail sources into a set, logging malformed lines.
+trails::TrailSet read_trail_sources(const std::vector<std::string>& sources,
+                                    trails::LoadReport& report);
+// The Meta section of a store made of `sources`: JSON naming them, with the report's counts.
+std::string store_meta(const std::vector<std::string>& sources, const trails::LoadReport& report);
 
 // What `run` and `replay` share of the analysis: the sensor's name, the whitelist files (read
 // here; malformed lines logged with file:line and skipped) and extra internal suffixes.

@@ -34,18 +34,17 @@ void set_prefix(FilterImage& image, const trails::Prefix& p) {
 
 }  // namespace
 
-FilterImage build_filter(const trails::TrailSet& trails) {
+FilterImage build_filter(const trails::TrailStore& trails) {
     FilterImage image;
     image.words.assign(SPOOR_FILTER_WORDS, 0);
-    for (const auto& [addr, id] : trails.ips) {
+    trails.for_each_ip([&](const IpAddress& addr, std::uint32_t) {
         set_address(image, SPOOR_FILTER_EXACT, addr);
-    }
-    for (const auto& [ip_port, id] : trails.ipports) {
+    });
+    trails.for_each_ip_port([&](const trails::IpPort& ip_port, std::uint32_t) {
         set_address(image, SPOOR_FILTER_EXACT, ip_port.addr);
-    }
-    for (const auto& [prefix, id] : trails.cidrs) {
-        set_prefix(image, prefix);
-    }
+    });
+    trails.for_each_prefix(
+        [&](const trails::Prefix& prefix, std::uint32_t) { set_prefix(image, prefix); });
     return image;
 }
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "trails/trail_set.h"
+#include "trails/trail_store.h"
 
 namespace spoor::bpf {
 
@@ -16,6 +16,6 @@ struct FilterImage {
 };
 
 // Bits for every exact address, IP:port and prefix trail of `trails`.
-FilterImage build_filter(const trails::TrailSet& trails);
+FilterImage build_filter(const trails::TrailStore& trails);
 
 }  // namespace spoor::bpf

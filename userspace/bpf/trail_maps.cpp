@@ -91,7 +91,7 @@ std::uint32_t TrailMaps::active_slot() const {
     return __atomic_load_n(&object_.skel().bss->spoor_rt.active_gen, __ATOMIC_ACQUIRE);
 }
 
-GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
+GenerationStats TrailMaps::install(const trails::TrailStore& trails) {
     GenerationStats stats;
     // The very first install fills slot 0; later ones the slot not in use.
     stats.slot = installed_once_ ? (active_slot() + 1) % SPOOR_GENERATIONS : 0;
@@ -103,7 +103,7 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
     MapImage<spoor_ipport_key> ipport;
     const FilterImage filter = build_filter(trails);
 
-    for (const auto& [addr, id] : trails.ips) {
+    trails.for_each_ip([&](const IpAddress& addr, std::uint32_t id) {
         if (addr.is_v4()) {
             std::uint32_t key;
             std::memcpy(&key, addr.bytes.data(), 4);
@@ -111,15 +111,15 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
         } else {
             exact6.add(addr.bytes, id, 128);
         }
-    }
-    for (const auto& [ip_port, id] : trails.ipports) {
+    });
+    trails.for_each_ip_port([&](const trails::IpPort& ip_port, std::uint32_t id) {
         spoor_ipport_key key{};
         std::memcpy(key.addr, ip_port.addr.bytes.data(), 16);
         key.port = ip_port.port;
         key.family = ip_port.addr.family;
         ipport.add(key, id, ip_port.addr.bits());
-    }
-    for (const auto& [prefix, id] : trails.cidrs) {
+    });
+    trails.for_each_prefix([&](const trails::Prefix& prefix, std::uint32_t id) {
         if (prefix.addr.is_v4()) {
             spoor_lpm4_key key{prefix.len, {}};
             std::memcpy(key.addr, prefix.addr.bytes.data(), 4);
@@ -129,7 +129,7 @@ GenerationStats TrailMaps::install(const trails::TrailSet& trails) {
             std::memcpy(key.addr, prefix.addr.bytes.data(), 16);
             lpm6.add(key, id, prefix.len);
         }
-    }
+    });
 
     auto& skel = object_.skel();
     const UniqueFd fd_exact4 = create_inner_map("spoor_exact4", BPF_MAP_TYPE_HASH, exact4);

@@ -1,5 +1,5 @@
 // Kernel trail tables: builds one generation (inner maps + filter bitmap)
-// from a TrailSet in the spare map-in-map slot, then flips the generation
+// from a TrailStore in the spare map-in-map slot, then flips the generation
 // word. Old tables keep serving until the new ones are complete.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "bpf/sensor_object.h"
-#include "trails/trail_set.h"
+#include "trails/trail_store.h"
 
 namespace spoor::bpf {
 
@@ -29,7 +29,7 @@ class TrailMaps {
     // Builds every IP, CIDR and IP:port table of `trails` into the slot not in
     // use and makes it live. Throws std::runtime_error naming the map that
     // failed; the live generation is untouched then.
-    GenerationStats install(const trails::TrailSet& trails);
+    GenerationStats install(const trails::TrailStore& trails);
 
     // Slot the classifier uses now.
     std::uint32_t active_slot() const;

@@ -110,7 +110,7 @@ class SeenTable {
 }  // namespace
 
 struct HostTables {
-    std::shared_ptr<const trails::TrailSet> trails;
+    std::shared_ptr<const trails::TrailStore> trails;
     bpf::SensorConfig config;
     bpf::FilterImage filter;
     std::vector<int> prefix_lengths[2];  // per family (v4, v6), longest first
@@ -161,20 +161,20 @@ static inline __u32 spoor_env_filter_bits(struct spoor_env* env, __u32, __u32 bu
 static inline const struct spoor_trail_value* spoor_env_lookup_exact(struct spoor_env* env, __u32,
                                                                      const __u8* addr,
                                                                      __u8 family) {
-    const auto& ips = env->tables->trails->ips;
-    const auto it = ips.find(IpAddress::from_bytes(family, addr));
-    return it == ips.end() ? nullptr : env->tables->found_value(it->second, family == 4 ? 32 : 128);
+    const std::uint32_t id = env->tables->trails->find_ip(IpAddress::from_bytes(family, addr));
+    return id == spoor::trails::kNoRecord ? nullptr
+                                          : env->tables->found_value(id, family == 4 ? 32 : 128);
 }
 
 static inline const struct spoor_trail_value* spoor_env_lookup_prefix(struct spoor_env* env, __u32,
                                                                       const __u8* addr,
                                                                       __u8 family) {
-    const auto& cidrs = env->tables->trails->cidrs;
     const auto address = IpAddress::from_bytes(family, addr);
     for (const int len : env->tables->prefix_lengths[family == 4 ? 0 : 1]) {
-        const auto it = cidrs.find(Prefix{address.masked(len), static_cast<std::uint8_t>(len)});
-        if (it != cidrs.end()) {
-            return env->tables->found_value(it->second, static_cast<std::uint32_t>(len));
+        const std::uint32_t id = env->tables->trails->find_prefix(
+            Prefix{address.masked(len), static_cast<std::uint8_t>(len)});
+        if (id != spoor::trails::kNoRecord) {
+            return env->tables->found_value(id, static_cast<std::uint32_t>(len));
         }
     }
     return nullptr;
@@ -183,10 +183,10 @@ static inline const struct spoor_trail_value* spoor_env_lookup_prefix(struct spo
 static inline const struct spoor_trail_value* spoor_env_lookup_ipport(struct spoor_env* env, __u32,
                                                                       const __u8* addr, __u8 family,
                                                                       __u16 port) {
-    const auto& ipports = env->tables->trails->ipports;
-    const auto it = ipports.find(IpPort{IpAddress::from_bytes(family, addr), port});
-    return it == ipports.end() ? nullptr
-                               : env->tables->found_value(it->second, family == 4 ? 32 : 128);
+    const std::uint32_t id =
+        env->tables->trails->find_ip_port(IpPort{IpAddress::from_bytes(family, addr), port});
+    return id == spoor::trails::kNoRecord ? nullptr
+                                          : env->tables->found_value(id, family == 4 ? 32 : 128);
 }
 
 static inline int spoor_env_dedup_claim(struct spoor_env* env, const struct spoor_dedup_key* key,
@@ -206,16 +206,16 @@ static inline struct spoor_followup_slot* spoor_env_followup_slot(struct spoor_e
 
 namespace spoor::capture {
 
-HostClassifier::HostClassifier(std::shared_ptr<const trails::TrailSet> trails,
+HostClassifier::HostClassifier(std::shared_ptr<const trails::TrailStore> trails,
                                const bpf::SensorConfig& config)
     : tables_(std::make_unique<HostTables>()) {
     tables_->filter = bpf::build_filter(*trails);
-    for (const auto& [prefix, id] : trails->cidrs) {
+    trails->for_each_prefix([&](const Prefix& prefix, std::uint32_t) {
         auto& lengths = tables_->prefix_lengths[prefix.addr.is_v4() ? 0 : 1];
         if (std::find(lengths.begin(), lengths.end(), prefix.len) == lengths.end()) {
             lengths.push_back(prefix.len);
         }
-    }
+    });
     for (auto& lengths : tables_->prefix_lengths) {
         std::sort(lengths.rbegin(), lengths.rend());
     }

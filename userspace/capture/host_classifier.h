@@ -11,7 +11,7 @@
 
 #include "bpf/sensor_object.h"
 #include "spoor/abi.h"
-#include "trails/trail_set.h"
+#include "trails/trail_store.h"
 
 namespace spoor::capture {
 
@@ -19,7 +19,8 @@ struct HostTables;
 
 class HostClassifier {
   public:
-    HostClassifier(std::shared_ptr<const trails::TrailSet> trails, const bpf::SensorConfig& config);
+    HostClassifier(std::shared_ptr<const trails::TrailStore> trails,
+                   const bpf::SensorConfig& config);
     ~HostClassifier();
     HostClassifier(const HostClassifier&) = delete;
     HostClassifier& operator=(const HostClassifier&) = delete;

@@ -30,7 +30,7 @@ bool is_checked(const proto::DnsQuestion& q) {
 
 }  // namespace
 
-DnsDetector::DnsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher)
+DnsDetector::DnsDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher)
     : trails_(std::move(trails)), matcher_(matcher) {}
 
 void DnsDetector::inspect(const proto::Packet& packet, std::uint64_t timestamp_ns,
@@ -105,7 +105,7 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         if (!match) {
             continue;
         }
-        const auto& record = trails_->record(match->record_id);
+        const auto record = trails_->record(match->record_id);
         Alert alert = dns_alert(seen);
         alert.trail = match->trail;
         alert.info = record.info;
@@ -133,15 +133,15 @@ void DnsDetector::check_answers(const Seen& seen, std::vector<Alert>& out) {
         if (a.type != kTypeA && a.type != kTypeAaaa) {
             continue;
         }
-        const auto it = trails_->ips.find(a.address);
-        if (it == trails_->ips.end()) {
+        const std::uint32_t id = trails_->find_ip(a.address);
+        if (id == trails::kNoRecord) {
             continue;
         }
-        const auto& record = trails_->record(it->second);
+        const auto record = trails_->record(id);
         std::string verdict;
-        if (record.info.find("sinkhole") != std::string::npos) {
+        if (record.info.find("sinkhole") != std::string_view::npos) {
             verdict = "sinkholed by " + sinkhole_owner(record.info) + " (malware)";
-        } else if (record.info.find("parking") != std::string::npos) {
+        } else if (record.info.find("parking") != std::string_view::npos) {
             verdict = "parked site (suspicious)";
         } else {
             continue;  // the address itself alerts through the kernel's IP trails when used

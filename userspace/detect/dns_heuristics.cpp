@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "detect/lookup_tables.h"
+#include "common/hashing.h"
 
 namespace spoor::detect {
 namespace {

@@ -6,7 +6,7 @@
 // name comes normalised from the parser), and its keyed tag looked up in the
 // negative cache (the whole cost of a repeated benign name). Otherwise the hashes
 // of all its parents come from one pass, each parent's word of the Bloom filter in
-// front of a flat index over the trail set's keys is prefetched, so that the
+// front of the store's domain index is prefetched, so that the
 // misses of a name with several parents overlap instead of queueing; then the
 // regex trails, behind a literal prefilter.
 // The whitelist is consulted only when a trail matched (the outcome is the same,
@@ -27,12 +27,15 @@
 #include <array>
 #include <bit>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <random>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "common/text.h"
 
@@ -213,7 +216,7 @@ enum RecordRule : std::uint8_t {
     kNotForNameServers = 2,  // rule 5: suspicious and sinkhole trails
 };
 
-std::uint8_t rules_for(const trails::TrailRecord& record) {
+std::uint8_t rules_for(const trails::RecordView& record) {
     std::uint8_t rules = 0;
     if (has_word(record.info, "dynamic") || has_word(record.info, "free web")) {
         rules |= kSubdomainsOnly;
@@ -224,24 +227,8 @@ std::uint8_t rules_for(const trails::TrailRecord& record) {
     return rules;
 }
 
-// The hash of a domain chains its labels from the right, so that one pass over
-// a name gives the hashes of all its parents (suffix_hashes()). This one is for
-// text that is not a normalised Name (the trails' keys, and the embedded names
-// that stop short of the end).
-std::uint64_t hash_domain(std::string_view domain) {
-    std::uint64_t h = kHashSeed;
-    for (std::size_t end = domain.size();;) {
-        const std::size_t dot = end == 0 ? std::string_view::npos : domain.rfind('.', end - 1);
-        const std::size_t begin = dot == std::string_view::npos ? 0 : dot + 1;
-        h = hash_chain(h, domain.substr(begin, end - begin));
-        if (dot == std::string_view::npos) {
-            return finish_hash(h);
-        }
-        end = dot;
-    }
-}
-
-// hashes[i] = hash_domain(name.from(i)) for every label i.
+// hashes[i] = trails::hash_domain(name.from(i)) for every label i: the same chain, in one
+// pass from the right.
 void suffix_hashes(const Name& name, std::uint64_t* hashes) {
     std::uint64_t h = kHashSeed;
     for (std::size_t i = name.labels; i-- > 0;) {
@@ -250,68 +237,7 @@ void suffix_hashes(const Name& name, std::uint64_t* hashes) {
     }
 }
 
-constexpr std::uint32_t kNoRecord = std::numeric_limits<std::uint32_t>::max();
-
-// The trail set's domains keyed by string_view (its std::unordered_map<std::string>
-// cannot be searched without building a std::string). Open addressing over 8-byte
-// slots behind a Bloom filter: an absent name, the usual answer, mostly costs one
-// word of the filter; keys are read from the trail set's own nodes (stable: the
-// set is const and outlives the index) only when a slot's tag agrees.
-class NameIndex {
-  public:
-    using Node = std::pair<const std::string, std::uint32_t>;
-
-    explicit NameIndex(const trails::TextIndex& domains) {
-        // At most 2/3 full, so that probe runs stay short.
-        const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, domains.size() * 3 / 2));
-        slots_ = HugeArray<Slot>(slots, Slot{0, kNoRecord});
-        mask_ = slots - 1;
-        filter_ = BloomFilter(domains.size());
-        nodes_.reserve(domains.size());
-        for (const Node& node : domains) {
-            const std::uint64_t h = hash_domain(node.first);
-            std::size_t i = h & mask_;
-            while (slots_[i].node != kNoRecord) {
-                i = (i + 1) & mask_;
-            }
-            slots_[i] = Slot{tag(h), static_cast<std::uint32_t>(nodes_.size())};
-            nodes_.push_back(&node);
-            filter_.add(h);
-        }
-    }
-
-    // Only the filter: a name it turns away, the usual answer, never touches the slots.
-    void prefetch(std::uint64_t h) const { filter_.prefetch(h); }
-
-    std::uint32_t find(std::string_view key, std::uint64_t h) const {
-        if (!filter_.may_contain(h)) {
-            return kNoRecord;
-        }
-        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-            const Slot slot = slots_[i];
-            if (slot.node == kNoRecord) {
-                return kNoRecord;
-            }
-            if (slot.tag == tag(h) && nodes_[slot.node]->first == key) {
-                return nodes_[slot.node]->second;
-            }
-        }
-    }
-
-  private:
-    struct Slot {
-        std::uint32_t tag;
-        std::uint32_t node;  // index into nodes_, kNoRecord when free
-    };
-    static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
-
-    HugeArray<Slot> slots_;
-    // In front of the slots: 1.2 MB for the real set, small enough for L2 where the
-    // slots' 16 MB are not.
-    BloomFilter filter_;
-    std::vector<const Node*> nodes_;
-    std::size_t mask_ = 0;
-};
+using trails::kNoRecord;
 
 // Names that matched nothing, so that a repeated benign name costs one probe.
 // A name is remembered as 32 bits of a SipHash under a key drawn at start: no
@@ -432,14 +358,16 @@ class NegativeCache {
 // As every match ends with the name, a regex trail's text has no "(suffix)".
 class RegexDomains {
   public:
-    explicit RegexDomains(const trails::TextIndex& patterns) {
-        // Sorted, so that ids (and ties between patterns) do not depend on hash order.
-        std::vector<std::pair<std::string_view, std::uint32_t>> listed(patterns.begin(),
-                                                                       patterns.end());
-        std::sort(listed.begin(), listed.end());
+    struct Pattern {
+        std::string_view text;
+        std::uint32_t record;
+    };
+
+    // Compiles `patterns` (in text order, so that ids, and ties between patterns, do not
+    // depend on where they came from).
+    explicit RegexDomains(std::span<const Pattern> patterns) {
         std::vector<std::string> wrapped;
-        std::vector<std::string_view> texts;
-        for (const auto& [text, record] : listed) {
+        for (const auto& [text, record] : patterns) {
             // Checked alone first: a pattern that parses is balanced, so the wrapping
             // group below cannot be closed early by the pattern ("a)|(b").
             const std::string pattern(text);
@@ -454,13 +382,82 @@ class RegexDomains {
             } else {
                 wrapped.push_back("(?:^|\\.)(?:" + pattern + ")$");
             }
-            texts.push_back(text);
+            texts_.push_back(pattern);
             records_.push_back(record);
         }
-        compile(wrapped, texts);
-        for (const std::string_view text : texts) {
-            prefilter_.add(required_literals(text));
+        compile(wrapped);
+        finish();
+    }
+
+    // What serialize() wrote, without compiling; nullopt (and a log line saying why) when
+    // the bytes are not such databases or Hyperscan cannot take them on this machine (a
+    // store compiled for another CPU or by another Hyperscan).
+    static std::optional<RegexDomains> deserialize(std::span<const std::byte> bytes) {
+        ByteReader in{bytes};
+        RegexDomains out;
+        std::uint32_t magic = 0;
+        std::uint32_t count = 0;
+        if (!in.read(magic) || magic != kMagic || !in.read(count) || count > bytes.size()) {
+            spdlog::warn("{}: the store's compiled databases are malformed: compiling them", kWhat);
+            return std::nullopt;
         }
+        for (std::uint32_t i = 0; i < count; ++i) {
+            std::uint32_t record = 0;
+            std::string_view text;
+            if (!in.read(record) || !in.read_text(text)) {
+                spdlog::warn("{}: the store's pattern list is cut short: compiling them", kWhat);
+                return std::nullopt;
+            }
+            out.records_.push_back(record);
+            out.texts_.emplace_back(text);
+        }
+        for (hyperscan::Database* db : {&out.filter_, &out.locate_}) {
+            std::string_view blob;
+            hs_database_t* raw = nullptr;
+            if (!in.read_text(blob) ||
+                hs_deserialize_database(blob.data(), blob.size(), &raw) != HS_SUCCESS) {
+                spdlog::warn(
+                    "{}: Hyperscan cannot load the store's databases here: compiling "
+                    "them",
+                    kWhat);
+                return std::nullopt;
+            }
+            db->reset(raw);
+        }
+        out.finish();
+        return out;
+    }
+
+    // The patterns Hyperscan took, their records and both databases, for a store.
+    std::vector<std::byte> serialize() const {
+        std::vector<std::byte> out;
+        const auto put = [&out](const void* data, std::size_t size) {
+            const auto* p = static_cast<const std::byte*>(data);
+            out.insert(out.end(), p, p + size);
+        };
+        const auto put_text = [&](std::string_view text) {
+            const auto size = static_cast<std::uint64_t>(text.size());
+            put(&size, sizeof(size));
+            put(text.data(), text.size());
+        };
+        const auto count = static_cast<std::uint32_t>(records_.size());
+        put(&kMagic, sizeof(kMagic));
+        put(&count, sizeof(count));
+        for (std::size_t i = 0; i < records_.size(); ++i) {
+            put(&records_[i], sizeof(records_[i]));
+            put_text(texts_[i]);
+        }
+        for (const hyperscan::Database* db : {&filter_, &locate_}) {
+            char* bytes = nullptr;
+            std::size_t size = 0;
+            if (!*db || hs_serialize_database(db->get(), &bytes, &size) != HS_SUCCESS) {
+                put_text({});
+                continue;
+            }
+            put_text({bytes, size});
+            std::free(bytes);  // Hyperscan's default allocator is malloc
+        }
+        return out;
     }
 
     // The leftmost (longest) match of any pattern, as [begin, end of name) with
@@ -516,11 +513,39 @@ class RegexDomains {
         spdlog::warn("regex domain trail '{}' skipped: {}", pattern, why);
     }
 
+    RegexDomains() = default;
+
+    static constexpr std::uint32_t kMagic = 0x31445852;  // "RXD1"
+
+    // Reads what serialize() wrote, bounds checked.
+    struct ByteReader {
+        std::span<const std::byte> bytes;
+        std::size_t at = 0;
+
+        template <typename T>
+        bool read(T& value) {
+            if (bytes.size() - at < sizeof(T)) {
+                return false;
+            }
+            std::memcpy(&value, bytes.data() + at, sizeof(T));
+            at += sizeof(T);
+            return true;
+        }
+        bool read_text(std::string_view& text) {
+            std::uint64_t size = 0;
+            if (!read(size) || bytes.size() - at < size) {
+                return false;
+            }
+            text = {reinterpret_cast<const char*>(bytes.data() + at),
+                    static_cast<std::size_t>(size)};
+            at += static_cast<std::size_t>(size);
+            return true;
+        }
+    };
+
     // The database, or null with the index of the expression Hyperscan refused in `bad`.
-    static hyperscan::Database compile_one(const std::vector<std::string>& wrapped,
-                                           unsigned int flag,
-                                           const std::vector<std::string_view>& texts,
-                                           std::size_t& bad) {
+    hyperscan::Database compile_one(const std::vector<std::string>& wrapped, unsigned int flag,
+                                    std::size_t& bad) const {
         std::vector<hyperscan::Expression> expressions;
         expressions.reserve(wrapped.size());
         for (std::size_t i = 0; i < wrapped.size(); ++i) {
@@ -529,7 +554,7 @@ class RegexDomains {
         hyperscan::Compiled compiled = hyperscan::compile(expressions, kWhat);
         if (compiled.refused) {
             bad = *compiled.refused;
-            skip(texts[bad], compiled.error);
+            skip(texts_[bad], compiled.error);
         }
         return std::move(compiled.database);
     }
@@ -538,23 +563,29 @@ class RegexDomains {
     // three times the scan, and almost no name matches: `filter_` answers whether
     // any pattern matches and stops at the first; only then does `locate_` find
     // where the leftmost match starts.
-    void compile(std::vector<std::string>& wrapped, std::vector<std::string_view>& texts) {
+    void compile(std::vector<std::string>& wrapped) {
         // Hyperscan names the first expression it refuses; drop it and compile again.
         while (!wrapped.empty()) {
             std::size_t bad = 0;
-            locate_ = compile_one(wrapped, HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, texts, bad);
+            locate_ = compile_one(wrapped, HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, bad);
             if (locate_) {
-                filter_ = compile_one(wrapped, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, texts, bad);
+                filter_ = compile_one(wrapped, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, bad);
                 if (filter_) {
                     break;
                 }
                 locate_.reset();
             }
             wrapped.erase(wrapped.begin() + static_cast<std::ptrdiff_t>(bad));
-            texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(bad));
+            texts_.erase(texts_.begin() + static_cast<std::ptrdiff_t>(bad));
             records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(bad));
         }
-        // One scratch serves both.
+    }
+
+    // What both ways of making the databases share: the prefilter and one scratch.
+    void finish() {
+        for (const std::string& text : texts_) {
+            prefilter_.add(required_literals(text));
+        }
         prototype_ = hyperscan::scratch_for({filter_.get(), locate_.get()}, kWhat);
     }
 
@@ -562,6 +593,7 @@ class RegexDomains {
     hyperscan::Database filter_;
     hyperscan::Database locate_;
     hyperscan::Scratch prototype_;        // sized for both databases; matchers clone it
+    std::vector<std::string> texts_;      // by Hyperscan id
     std::vector<std::uint32_t> records_;  // by Hyperscan id
 };
 
@@ -592,27 +624,61 @@ std::string trail_text(const Name& name, const Hit& hit) {
     return out;
 }
 
-std::shared_ptr<const trails::TrailSet> require(std::shared_ptr<const trails::TrailSet> trails) {
+std::shared_ptr<const trails::TrailStore> require(
+    std::shared_ptr<const trails::TrailStore> trails) {
     if (!trails) {
-        throw std::invalid_argument("DomainMatcher needs a trail set");
+        throw std::invalid_argument("DomainMatcher needs trails");
     }
     return trails;
 }
 
+// The store's regex domain trails, in text order as the index keeps them.
+std::vector<RegexDomains::Pattern> regex_patterns(const trails::KeyIndex& index) {
+    std::vector<RegexDomains::Pattern> patterns;
+    patterns.reserve(index.size());
+    for (std::size_t i = 0; i < index.size(); ++i) {
+        const auto item = index.item(i);
+        patterns.push_back({item.key, item.record});
+    }
+    return patterns;
+}
+
+// The databases a compiled store carries, else compiled now.
+RegexDomains regex_domains_of(const trails::TrailStore& trails) {
+    const auto compiled = trails.section(trails::store::SectionId::RegexDatabase);
+    if (!compiled.empty()) {
+        if (auto loaded = RegexDomains::deserialize(compiled)) {
+            return std::move(*loaded);
+        }
+    }
+    return RegexDomains(regex_patterns(trails.index(trails::IndicatorKind::RegexDomain)));
+}
+
 }  // namespace
 
-// What every matcher of one trail set shares, read-only: the index, the regex
+std::vector<std::byte> compile_regex_domains(const trails::TrailSet& set) {
+    std::vector<RegexDomains::Pattern> patterns;
+    for (const auto& [text, record] : set.regex_domains) {
+        patterns.push_back({text, record});
+    }
+    std::sort(patterns.begin(), patterns.end(),
+              [](const auto& a, const auto& b) { return a.text < b.text; });
+    return RegexDomains(patterns).serialize();
+}
+
+// What every matcher of one trail store shares, read-only: the index, the regex
 // databases, the rules and the internal suffixes.
 struct DomainTables {
-    DomainTables(std::shared_ptr<const trails::TrailSet> trails_in,
+    DomainTables(std::shared_ptr<const trails::TrailStore> trails_in,
                  std::shared_ptr<const trails::Whitelist> whitelist_in,
                  const DomainMatcherConfig& config)
         : trails(std::move(trails_in)),
           whitelist(std::move(whitelist_in)),
-          index(trails->domains),
-          regex(trails->regex_domains) {
-        for (const auto& record : trails->records()) {
-            rules.push_back(rules_for(record));
+          index(trails->index(trails::IndicatorKind::Domain)),
+          regex(regex_domains_of(*trails)) {
+        rules.reserve(trails->record_count());
+        for (std::uint32_t id = 0; id < trails->record_count(); ++id) {
+            rules.push_back(rules_for(trails->record(id)));
         }
         for (std::string_view suffix : config.internal_suffixes) {
             while (suffix.starts_with('.')) {
@@ -677,7 +743,8 @@ struct DomainTables {
         for (std::size_t i = first; i < last; ++i) {
             const std::size_t begin = name.starts[i];
             const std::string_view key = name.view().substr(begin, end - begin);
-            const std::uint32_t record = index.find(key, hashes ? hashes[i] : hash_domain(key));
+            const std::uint32_t record =
+                index.find(key, hashes ? hashes[i] : trails::hash_domain(key));
             if (record != kNoRecord && alerts(name, record, begin)) {
                 return Hit{record, begin, end};
             }
@@ -728,9 +795,9 @@ struct DomainTables {
         return {};
     }
 
-    std::shared_ptr<const trails::TrailSet> trails;
+    std::shared_ptr<const trails::TrailStore> trails;
     std::shared_ptr<const trails::Whitelist> whitelist;
-    NameIndex index;
+    const trails::KeyIndex& index;  // of `trails`
     RegexDomains regex;
     std::vector<std::uint8_t> rules;  // RecordRule bits by record id
     std::vector<std::string> internal;
@@ -778,7 +845,7 @@ struct DomainMatcher::Impl {
     hyperscan::Scratch scratch;
 };
 
-DomainMatcher::DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
+DomainMatcher::DomainMatcher(std::shared_ptr<const trails::TrailStore> trails,
                              std::shared_ptr<const trails::Whitelist> whitelist,
                              DomainMatcherConfig config)
     : impl_(std::make_unique<Impl>(std::make_shared<const DomainTables>(

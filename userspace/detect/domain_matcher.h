@@ -3,6 +3,7 @@
 // whitelist, internal names, and a bounded cache of names that matched nothing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "proto/dns.h"
 #include "trails/trail_set.h"
+#include "trails/trail_store.h"
 #include "trails/whitelist.h"
 
 namespace spoor::detect {
@@ -25,7 +27,7 @@ struct DomainMatcherConfig {
 
 struct DomainMatch {
     std::string trail;        // as shown in alerts: "(a.b).evil.com", "x.onion(.gateway)", ...
-    std::uint32_t record_id;  // TrailSet record of the trail that matched
+    std::uint32_t record_id;  // the store's record of the trail that matched
 };
 
 struct DomainMatcherStats {
@@ -37,11 +39,12 @@ struct DomainMatcherStats {
 
 class DomainMatcher {
   public:
-    // Compiles the regex domain trails once, all together, for Hyperscan. A pattern Hyperscan
-    // refuses is logged (a warning naming it) and left out: one bad line does not cost the
-    // other trails. Throws std::invalid_argument without a trail set, std::runtime_error when
-    // Hyperscan fails for the set as a whole.
-    DomainMatcher(std::shared_ptr<const trails::TrailSet> trails,
+    // Takes the regex domain trails' databases from the store when it carries them
+    // (compile_regex_domains), else compiles them once, all together, for Hyperscan. A pattern
+    // Hyperscan refuses is logged (a warning naming it) and left out: one bad line does not
+    // cost the other trails. Throws std::invalid_argument without trails, std::runtime_error
+    // when Hyperscan fails for the set as a whole.
+    DomainMatcher(std::shared_ptr<const trails::TrailStore> trails,
                   std::shared_ptr<const trails::Whitelist> whitelist, DomainMatcherConfig config);
     // A matcher for another thread: the same tables (shared, read-only), a cache of its own.
     DomainMatcher(const DomainMatcher& tables_of, std::size_t negative_cache_entries);
@@ -63,5 +66,10 @@ class DomainMatcher {
     std::unique_ptr<Impl> impl_;
     DomainMatcherStats stats_;
 };
+
+// The regex domain trails of `set` compiled as DomainMatcher uses them, serialised for a
+// compiled store (trails::write_store_image): a matcher over that store starts without
+// compiling them again.
+std::vector<std::byte> compile_regex_domains(const trails::TrailSet& set);
 
 }  // namespace spoor::detect

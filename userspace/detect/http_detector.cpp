@@ -36,13 +36,12 @@ Destination destination(const proto::HttpRequest& request, std::string_view addr
 
 }  // namespace
 
-HttpDetector::HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher,
-                           std::shared_ptr<const UrlIndex> urls,
+HttpDetector::HttpDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher,
                            const HttpHeuristicsConfig& heuristics,
                            std::shared_ptr<const trails::Whitelist> whitelist)
     : trails_(std::move(trails)),
       domains_(matcher),
-      urls_(urls ? std::move(urls) : std::make_shared<const UrlIndex>(*trails_)),
+      urls_(trails_),
       heuristics_(heuristics, std::move(whitelist)) {}
 
 void HttpDetector::inspect(const proto::Packet& packet, bool starts_head,
@@ -124,7 +123,7 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     };
     const auto trail_alert = [&](const char* type, std::string trail, std::uint32_t record_id,
                                  const char* field) {
-        const auto& record = trails_->record(record_id);
+        const auto record = trails_->record(record_id);
         Alert a = flow_alert(packet, sink.timestamp_ns, sink.in_iface);
         a.trail_type = type;
         a.trail = std::move(trail);
@@ -148,9 +147,10 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     }
     bool ua_listed = false;
     if (!request_.user_agent.empty()) {
-        if (const auto it = trails_->user_agents.find(request_.user_agent);
-            it != trails_->user_agents.end()) {
-            trail_alert("UA", it->first, it->second, "http.http_user_agent");
+        if (const std::uint32_t record =
+                trails_->index(trails::IndicatorKind::UserAgent).find(request_.user_agent);
+            record != trails::kNoRecord) {
+            trail_alert("UA", std::string(request_.user_agent), record, "http.http_user_agent");
             ua_listed = true;
         }
     }

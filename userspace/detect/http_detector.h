@@ -23,7 +23,7 @@
 #include "detect/url_matcher.h"
 #include "proto/http.h"
 #include "proto/packet.h"
-#include "trails/trail_set.h"
+#include "trails/trail_store.h"
 
 namespace spoor::detect {
 
@@ -40,9 +40,7 @@ class HttpDetector {
     static constexpr std::size_t kMaxFlows = 4096;
     static constexpr std::uint64_t kResponseWaitNs = 2'000'000'000;
 
-    // `urls` is shared by the detectors of every analysis thread; without it, built here.
-    HttpDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher,
-                 std::shared_ptr<const UrlIndex> urls = nullptr,
+    HttpDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher,
                  const HttpHeuristicsConfig& heuristics = {},
                  std::shared_ptr<const trails::Whitelist> whitelist = nullptr);
 
@@ -89,7 +87,7 @@ class HttpDetector {
     proto::HttpStatus analyse_response(std::span<const std::uint8_t> head, const Sink& sink);
     void release_oldest(std::vector<Alert>& out);  // of the waiting flows
 
-    std::shared_ptr<const trails::TrailSet> trails_;
+    std::shared_ptr<const trails::TrailStore> trails_;
     DomainMatcher& domains_;
     UrlMatcher urls_;
     HttpHeuristics heuristics_;

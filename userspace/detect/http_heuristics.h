@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "detect/local_networks.h"
-#include "detect/lookup_tables.h"
+#include "common/hashing.h"
 #include "detect/user_agents.h"
 #include "detect/web_attacks.h"
 #include "proto/http.h"

@@ -1,147 +1,23 @@
-// Building blocks of the lookup tables that are probed at random, once per
-// packet or name: memory for them, and a Bloom filter in front of them.
+// Memory for the tables of detection that are probed at random, once per
+// packet or name (the hashes they use are in common/hashing.h).
 #pragma once
 
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cstddef>
-#include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
-#include <random>
-#include <string_view>
 #include <type_traits>
+
+#include "common/hashing.h"
 
 namespace spoor::detect {
 
-inline std::uint64_t load64(const char* p) {
-    std::uint64_t v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-inline std::uint64_t load32(const char* p) {
-    std::uint32_t v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-// The n < 8 bytes at p as a little-endian word, zero above them, read by loads
-// that stay inside them. Copying them through a stack buffer instead makes the
-// wide load that follows wait for the bytes' stores (a failed store forward).
-inline std::uint64_t load_partial(const char* p, std::size_t n) {
-    if (n >= 4) {
-        return load32(p) | load32(p + n - 4) << (8 * (n - 4));
-    }
-    if (n == 0) {
-        return 0;
-    }
-    const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(p[i] & 0xff); };
-    return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
-}
-
-inline std::uint64_t mix(std::uint64_t h) {
-    h *= 0x9e3779b97f4a7c15ull;
-    return h ^ (h >> 29);
-}
-
-// Adds `bytes` to the running hash `h`: a word at a time, the tail as one
-// overlapping load, so short strings (names, labels, URL paths) cost a few
-// multiplications. Not keyed: only for tables whose keys are trusted (trails);
-// finish_hash() before using the result.
-inline std::uint64_t hash_chain(std::uint64_t h, std::string_view bytes) {
-    const char* p = bytes.data();
-    const std::size_t n = bytes.size();
-    h = mix(h ^ n);
-    if (n >= 8) {
-        const char* last = p + n - 8;
-        for (; p < last; p += 8) {
-            h = mix(h ^ load64(p));
-        }
-        return mix(h ^ load64(last));
-    }
-    return mix(h ^ load_partial(p, n));
-}
-
-// A full avalanche (MurmurHash3's finaliser): tables pick slots by the low bits,
-// tags and Bloom filter words by the high ones.
-inline std::uint64_t finish_hash(std::uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
-}
-
-inline constexpr std::uint64_t kHashSeed = 0x2545f4914f6cdd1dull;
-
-inline std::uint64_t hash_string(std::string_view s) {
-    return finish_hash(hash_chain(kHashSeed, s));
-}
-
-// SipHash-1-3 (Aumasson and Bernstein; the variant hash tables use): a keyed
-// hash an attacker cannot aim at a chosen value without the key, for tables
-// whose keys the traffic picks. The key is drawn at construction.
-class SipHash13 {
-  public:
-    SipHash13() {
-        std::random_device random;
-        for (auto& k : key_) {
-            k = static_cast<std::uint64_t>(random()) << 32 | random();
-        }
-    }
-
-    std::uint64_t operator()(std::string_view s) const {
-        State state{key_[0] ^ 0x736f6d6570736575ull, key_[1] ^ 0x646f72616e646f6dull,
-                    key_[0] ^ 0x6c7967656e657261ull, key_[1] ^ 0x7465646279746573ull};
-        std::size_t i = 0;
-        for (; i + 8 <= s.size(); i += 8) {
-            state.absorb(load64(s.data() + i));
-        }
-        state.absorb(load_partial(s.data() + i, s.size() - i) | static_cast<std::uint64_t>(s.size())
-                                                                    << 56);
-        state.v2 ^= 0xff;
-        state.round();
-        state.round();
-        state.round();
-        return state.v0 ^ state.v1 ^ state.v2 ^ state.v3;
-    }
-
-  private:
-    struct State {
-        std::uint64_t v0, v1, v2, v3;
-
-        // Inlined by force: a call per round cost a fifth of a cached lookup.
-        [[gnu::always_inline]] void round() {
-            v0 += v1;
-            v1 = std::rotl(v1, 13) ^ v0;
-            v0 = std::rotl(v0, 32);
-            v2 += v3;
-            v3 = std::rotl(v3, 16) ^ v2;
-            v0 += v3;
-            v3 = std::rotl(v3, 21) ^ v0;
-            v2 += v1;
-            v1 = std::rotl(v1, 17) ^ v2;
-            v2 = std::rotl(v2, 32);
-        }
-        [[gnu::always_inline]] void absorb(std::uint64_t m) {
-            v3 ^= m;
-            round();
-            v0 ^= m;
-        }
-    };
-    std::array<std::uint64_t, 2> key_;
-};
-
-// A fixed array for the tables probed at random (the trail index, the negative
-// cache). From a megabyte up it asks for transparent huge pages: a probe then
-// misses the cache but not also the TLB, which cost about a fifth of a cold
-// lookup on the real trail set. The kernel may refuse; it is only a hint.
+// A fixed array for the tables probed at random (the negative cache). From a megabyte up it asks
+// for transparent huge pages: a probe then misses the cache but not also the TLB, which cost about
+// a fifth of a cold lookup on the real trail set. The kernel may refuse; it is only a hint.
 template <typename T>
 class HugeArray {
   public:
@@ -174,30 +50,6 @@ class HugeArray {
     };
     std::unique_ptr<T[], Free> data_;
     std::size_t size_ = 0;
-};
-
-// A Bloom filter of 8 bits a key with both of a key's two bits in one 64-bit
-// word: an absent key, the usual answer, costs one memory access (about 5%
-// false positives). Keys come as 64-bit hashes; the word is picked by the high
-// half and the bits by the low one, so any well-mixed hash will do.
-class BloomFilter {
-  public:
-    BloomFilter() = default;
-    explicit BloomFilter(std::size_t keys)
-        : words_(std::max<std::size_t>(1, keys / 8), std::uint64_t{0}) {}
-
-    void add(std::uint64_t h) { words_[word(h)] |= bits(h); }
-    bool may_contain(std::uint64_t h) const { return (words_[word(h)] & bits(h)) == bits(h); }
-    void prefetch(std::uint64_t h) const { __builtin_prefetch(&words_[word(h)]); }
-
-  private:
-    // The word for a hash, for any word count and without a division.
-    std::size_t word(std::uint64_t h) const { return ((h >> 32) * words_.size()) >> 32; }
-    static std::uint64_t bits(std::uint64_t h) {
-        return std::uint64_t{1} << ((h >> 20) & 63) | std::uint64_t{1} << ((h >> 26) & 63);
-    }
-
-    HugeArray<std::uint64_t> words_;
 };
 
 }  // namespace spoor::detect

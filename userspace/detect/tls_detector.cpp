@@ -40,7 +40,7 @@ std::string colon_separated(const std::string& hex) {
 
 }  // namespace
 
-TlsDetector::TlsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher)
+TlsDetector::TlsDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher)
     : trails_(std::move(trails)), domains_(matcher) {}
 
 void TlsDetector::inspect_tcp(const proto::Packet& packet, bool starts_record,
@@ -151,12 +151,14 @@ void TlsDetector::check_client_hello(std::span<const std::uint8_t> body, const S
                       seen.quic ? "quic.sni" : "tls.sni", out);
         }
     }
-    if (const auto it = trails_->ja4.find(info.ja4); it != trails_->ja4.end()) {
-        add_alert(seen, info, "JA4", info.ja4, it->second, seen.quic ? "quic.ja4" : "tls.ja4", out);
+    if (const auto record = trails_->index(trails::IndicatorKind::Ja4).find(info.ja4);
+        record != trails::kNoRecord) {
+        add_alert(seen, info, "JA4", info.ja4, record, seen.quic ? "quic.ja4" : "tls.ja4", out);
     }
-    if (const auto it = trails_->ja3.find(info.ja3); it != trails_->ja3.end()) {
-        add_alert(seen, info, "JA4", info.ja3, it->second,
-                  seen.quic ? "quic.ja3.hash" : "tls.ja3.hash", out);
+    if (const auto record = trails_->index(trails::IndicatorKind::Ja3).find(info.ja3);
+        record != trails::kNoRecord) {
+        add_alert(seen, info, "JA4", info.ja3, record, seen.quic ? "quic.ja3.hash" : "tls.ja3.hash",
+                  out);
     }
 }
 
@@ -168,10 +170,11 @@ void TlsDetector::check_certificate(std::span<const std::uint8_t> body, const Se
         return;
     }
     ++stats_.certificates;
-    if (const auto it = trails_->cert_sha1.find(sha1); it != trails_->cert_sha1.end()) {
+    if (const auto record = trails_->index(trails::IndicatorKind::CertSha1).find(sha1);
+        record != trails::kNoRecord) {
         TlsInfo info;
         info.fingerprint = colon_separated(sha1);
-        add_alert(seen, std::move(info), "CERT", sha1, it->second, "tls.fingerprint", out);
+        add_alert(seen, std::move(info), "CERT", sha1, record, "tls.fingerprint", out);
         out.back().from_server = true;
     }
 }
@@ -179,7 +182,7 @@ void TlsDetector::check_certificate(std::span<const std::uint8_t> body, const Se
 void TlsDetector::add_alert(const Seen& seen, TlsInfo info, const char* type, std::string trail,
                             std::uint32_t record_id, const char* field,
                             std::vector<Alert>& out) const {
-    const auto& record = trails_->record(record_id);
+    const auto record = trails_->record(record_id);
     Alert alert = flow_alert(seen.packet, seen.timestamp_ns, seen.in_iface);
     alert.app_proto = seen.quic ? "quic" : "tls";
     alert.tls = std::move(info);

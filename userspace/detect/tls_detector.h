@@ -18,7 +18,7 @@
 #include "proto/packet.h"
 #include "proto/quic.h"
 #include "proto/tls.h"
-#include "trails/trail_set.h"
+#include "trails/trail_store.h"
 
 namespace spoor::detect {
 
@@ -35,7 +35,7 @@ class TlsDetector {
   public:
     static constexpr std::size_t kMaxFlows = 4096;
 
-    TlsDetector(std::shared_ptr<const trails::TrailSet> trails, DomainMatcher& matcher);
+    TlsDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher);
 
     // A TCP segment the kernel sent for TLS: `starts_record` when its payload
     // starts a handshake record, else a follow-up of one begun earlier.
@@ -76,7 +76,7 @@ class TlsDetector {
     void add_alert(const Seen& seen, TlsInfo info, const char* type, std::string trail,
                    std::uint32_t record_id, const char* field, std::vector<Alert>& out) const;
 
-    std::shared_ptr<const trails::TrailSet> trails_;
+    std::shared_ptr<const trails::TrailStore> trails_;
     DomainMatcher& domains_;
     FlowTable<Handshake> handshakes_{kMaxFlows};
     FlowTable<QuicHandshake> quic_{kMaxFlows};

@@ -36,12 +36,12 @@ const char* trail_type(std::uint8_t kind) {
 }  // namespace
 
 void add_trail_hit_alerts(const spoor_record& record, const proto::Packet& packet,
-                          const trails::TrailSet& trails, const trails::Whitelist& whitelist,
+                          const trails::TrailStore& trails, const trails::Whitelist& whitelist,
                           std::uint64_t timestamp_ns, std::string_view in_iface,
                           std::vector<Alert>& out) {
     for (int side = 0; side < SPOOR_SIDES; ++side) {
         const spoor_hit& hit = record.hits[side];
-        if (hit.kind == SPOOR_HIT_NONE || hit.trail_id >= trails.records().size()) {
+        if (hit.kind == SPOOR_HIT_NONE || hit.trail_id >= trails.record_count()) {
             continue;
         }
         const bool src = side == SPOOR_SIDE_SRC;
@@ -50,7 +50,7 @@ void add_trail_hit_alerts(const spoor_record& record, const proto::Packet& packe
         if (whitelist.has_address(addr)) {
             continue;
         }
-        const auto& rec = trails.record(hit.trail_id);
+        const auto rec = trails.record(hit.trail_id);
 
         Alert alert = flow_alert(packet, timestamp_ns, in_iface);
         alert.trail_type = trail_type(hit.kind);

@@ -1,6 +1,6 @@
 // Alerts for the trail hits the classifier found in one record (IP, CIDR,
 // IP:port on either side). The record says which trail matched; the trail
-// set of the record's generation says what that trail is.
+// store of the record's generation says what that trail is.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include "detect/alert.h"
 #include "proto/packet.h"
 #include "spoor/abi.h"
-#include "trails/trail_set.h"
+#include "trails/trail_store.h"
 #include "trails/whitelist.h"
 
 namespace spoor::detect {
@@ -19,7 +19,7 @@ namespace spoor::detect {
 // whitelist holds (itself, or inside one of its prefixes): known-good, whatever a list says.
 // `timestamp_ns` is the record's packet time as Unix-epoch nanoseconds.
 void add_trail_hit_alerts(const spoor_record& record, const proto::Packet& packet,
-                          const trails::TrailSet& trails, const trails::Whitelist& whitelist,
+                          const trails::TrailStore& trails, const trails::Whitelist& whitelist,
                           std::uint64_t timestamp_ns, std::string_view in_iface,
                           std::vector<Alert>& out);
 

@@ -37,18 +37,12 @@ std::string without_values(std::string_view path) {
 
 }  // namespace
 
-UrlIndex::UrlIndex(const trails::TrailSet& trails) : filter(trails.urls.size()) {
-    urls.reserve(trails.urls.size());
-    for (const auto& [key, record] : trails.urls) {
-        const std::string_view stripped = strip_slashes(key);
-        urls.emplace(std::string(stripped), record);
-        filter.add(Hash{}(stripped));
-    }
-}
+UrlMatcher::UrlMatcher(std::shared_ptr<const trails::TrailStore> trails)
+    : trails_(std::move(trails)), urls_(trails_->index(trails::IndicatorKind::Url)) {}
 
 std::optional<UrlMatch> UrlMatcher::match(std::string_view host, std::string_view path,
                                           std::string_view post_body) {
-    if (index_->urls.empty()) {
+    if (urls_.size() == 0) {
         return std::nullopt;
     }
     // "host:80" is the host: Maltrail's trails never carry the default port.
@@ -108,17 +102,14 @@ std::optional<UrlMatch> UrlMatcher::match(std::string_view host, std::string_vie
             }
             key_.assign(with_host ? std::string_view(url_).substr(0, host_size) : "");
             key_.append(candidate);
-            if (!index_->filter.may_contain(UrlIndex::Hash{}(key_))) {
-                continue;
-            }
-            const auto it = index_->urls.find(std::string_view(key_));
-            if (it == index_->urls.end()) {
+            const std::uint32_t record = urls_.find(key_);
+            if (record == trails::kNoRecord) {
                 continue;
             }
             // The URL with what the trail does not name in parentheses.
             const std::string_view url(url_);
             const std::size_t at = with_host ? 0 : url.find(key_, host_size);
-            UrlMatch match{"", it->second};
+            UrlMatch match{"", record};
             if (at == std::string_view::npos) {
                 // A candidate that is not a substring (parameter values removed): the
                 // trail as listed, after the host it was met on.

@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "detect/alert.h"
-#include "detect/lookup_tables.h"
+#include "common/hashing.h"
 #include "suppress/verdict.h"
 
 namespace spoor::suppress {
@@ -81,7 +81,7 @@ class Throttle {
     // SipHash-1-3 under a key drawn at start.
     struct KeyedHash {
         std::size_t operator()(const std::string& key) const noexcept { return hash(key); }
-        detect::SipHash13 hash;
+        SipHash13 hash;
     };
     using Table = std::unordered_map<std::string, Window, KeyedHash>;
 

@@ -49,7 +49,9 @@ class SensorHarness {
     }
     ~SensorHarness() { ring_buffer__free(ring_); }
 
-    bpf::GenerationStats install(const trails::TrailSet& set) { return maps_.install(set); }
+    bpf::GenerationStats install(const trails::TrailSet& set) {
+        return maps_.install(*trails::store_of(set));
+    }
     bpf::SensorObject& object() { return object_; }
 
     Outcome run(std::span<const std::uint8_t> frame, std::uint64_t time_ns,

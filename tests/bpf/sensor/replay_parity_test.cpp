@@ -129,12 +129,12 @@ TEST_CASE("host classifier and XDP program produce identical records for the fix
     TempDir dir;
     const auto trails_path = dir.write("lab.txt", kTrails);
     trails::LoadReport report;
-    auto set = std::make_shared<trails::TrailSet>(trails::load_trails({trails_path}, report));
+    const auto set = trails::load_trails({trails_path}, report);
     write_pcap(dir.path() / "fixture.pcap", fixture());
 
-    capture::HostClassifier host(set, {});
+    capture::HostClassifier host(trails::store_of(set), {});
     SensorHarness kernel;
-    kernel.install(*set);
+    kernel.install(set);
     capture::PcapSource source((dir.path() / "fixture.pcap").string());
     capture::CapturedFrame frame;
     std::vector<std::uint8_t> host_record;

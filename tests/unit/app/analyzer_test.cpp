@@ -41,26 +41,28 @@ std::vector<std::uint8_t> record(const spoor_record& header,
 }
 
 struct Fixture {
-    std::shared_ptr<trails::TrailSet> set = std::make_shared<trails::TrailSet>();
+    std::shared_ptr<const trails::TrailStore> store;
     std::vector<std::string> lines;
     output::Fanout fanout;
     std::unique_ptr<app::Analyzer> analyzer;
 
     Fixture() {
-        set->add(trails::IndicatorKind::Ip, "10.66.0.1", {"asyncrat (malware)", "(static)"},
-                 trails::SourceRank::StaticMalware);
-        set->add(trails::IndicatorKind::IpPort, "10.55.0.1:4444", {"mass scanner", "(static)"},
-                 trails::SourceRank::StaticTop);
+        trails::TrailSet set;
+        set.add(trails::IndicatorKind::Ip, "10.66.0.1", {"asyncrat (malware)", "(static)"},
+                trails::SourceRank::StaticMalware);
+        set.add(trails::IndicatorKind::IpPort, "10.55.0.1:4444", {"mass scanner", "(static)"},
+                trails::SourceRank::StaticTop);
         fanout.add(std::make_unique<Capture>(lines));
         app::AnalyzerConfig config;
         config.host = "sensor-1";
         config.iface_names = {{2, "eth0"}};
         config.clock_offset_ns = 1'000'000'000'000'000'000;  // record time 0 = 2001-09-09T01:46:40Z
-        analyzer = std::make_unique<app::Analyzer>(set, fanout, std::move(config));
+        store = trails::store_of(set);
+        analyzer = std::make_unique<app::Analyzer>(store, fanout, std::move(config));
     }
     std::uint32_t id_of(const char* info) const {
-        for (std::uint32_t i = 0; i < set->records().size(); ++i) {
-            if (set->record(i).info == info) {
+        for (std::uint32_t i = 0; i < store->record_count(); ++i) {
+            if (store->record(i).info == info) {
                 return i;
             }
         }

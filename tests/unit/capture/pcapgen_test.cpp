@@ -44,8 +44,8 @@ TEST_CASE("the fixture mix covers every candidate class and every listed trail k
                                   "--mix fixture --listed 10.66.0.1 --listed 10.77.0.0/24 "
                                   "--listed 10.55.0.1:4444 --listed fd66::1");
     trails::LoadReport report;
-    auto set = std::make_shared<trails::TrailSet>(trails::load_trails({trails_path}, report));
-    capture::HostClassifier classifier(set, {});
+    capture::HostClassifier classifier(trails::store_of(trails::load_trails({trails_path}, report)),
+                                       {});
     capture::PcapSource source(capture);
     capture::CapturedFrame frame;
     std::vector<std::uint8_t> record;
@@ -80,7 +80,7 @@ TEST_CASE("the same arguments write the same bytes; another seed does not") {
 TEST_CASE("the candidate mix is all candidates; most of the bulk mix stays in the kernel") {
     spoor::test::TempDir dir;
     const auto count = [&](const std::string& path) {
-        capture::HostClassifier classifier(std::make_shared<trails::TrailSet>(), {});
+        capture::HostClassifier classifier(trails::store_of(trails::TrailSet{}), {});
         capture::PcapSource source(path);
         capture::CapturedFrame frame;
         std::vector<std::uint8_t> record;

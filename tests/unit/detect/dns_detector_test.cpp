@@ -12,20 +12,20 @@ using trails::SourceRank;
 namespace {
 
 struct Fixture {
-    std::shared_ptr<trails::TrailSet> set = [] {
-        auto s = std::make_shared<trails::TrailSet>();
-        s->add(IndicatorKind::Domain, "evil.example", {"lab c2 (malware)", "(static)"},
-               SourceRank::StaticMalware);
-        s->add(IndicatorKind::Ip, "10.202.0.9", {"sinkhole labhole (malware)", "(static)"},
-               SourceRank::StaticMalware);
-        s->add(IndicatorKind::Ip, "10.203.0.1", {"parking site (suspicious)", "(static)"},
-               SourceRank::StaticSuspicious);
-        s->add(IndicatorKind::Ip, "10.204.0.1", {"asyncrat (malware)", "(static)"},
-               SourceRank::StaticMalware);
-        return s;
+    std::shared_ptr<const trails::TrailStore> store = [] {
+        trails::TrailSet s;
+        s.add(IndicatorKind::Domain, "evil.example", {"lab c2 (malware)", "(static)"},
+              SourceRank::StaticMalware);
+        s.add(IndicatorKind::Ip, "10.202.0.9", {"sinkhole labhole (malware)", "(static)"},
+              SourceRank::StaticMalware);
+        s.add(IndicatorKind::Ip, "10.203.0.1", {"parking site (suspicious)", "(static)"},
+              SourceRank::StaticSuspicious);
+        s.add(IndicatorKind::Ip, "10.204.0.1", {"asyncrat (malware)", "(static)"},
+              SourceRank::StaticMalware);
+        return trails::store_of(s);
     }();
-    detect::DomainMatcher matcher{set, std::make_shared<trails::Whitelist>(), {}};
-    detect::DnsDetector dns{set, matcher};
+    detect::DomainMatcher matcher{store, std::make_shared<trails::Whitelist>(), {}};
+    detect::DnsDetector dns{store, matcher};
     std::vector<std::uint8_t> frame;  // keeps the decoded packet's payload alive
     std::vector<detect::Alert> alerts;
 

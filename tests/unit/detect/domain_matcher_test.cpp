@@ -24,6 +24,7 @@ using spoor::trails::IndicatorKind;
 using spoor::trails::SourceRank;
 using spoor::trails::TrailRecord;
 using spoor::trails::TrailSet;
+using spoor::trails::TrailStore;
 using spoor::trails::Whitelist;
 
 struct Trail {
@@ -32,13 +33,13 @@ struct Trail {
     std::string info;
 };
 
-std::shared_ptr<const TrailSet> set_of(const std::vector<Trail>& trails) {
-    auto set = std::make_shared<TrailSet>();
+std::shared_ptr<const TrailStore> store_of(const std::vector<Trail>& trails) {
+    TrailSet set;
     for (const auto& trail : trails) {
-        set->add(trail.kind, trail.key, TrailRecord{trail.info, "(static)"},
-                 SourceRank::StaticMalware);
+        set.add(trail.kind, trail.key, TrailRecord{trail.info, "(static)"},
+                SourceRank::StaticMalware);
     }
-    return set;
+    return spoor::trails::store_of(set);
 }
 
 Trail domain(std::string key, std::string info = "evil (malware)") {
@@ -55,20 +56,20 @@ class Fixture {
     explicit Fixture(const std::vector<Trail>& trails,
                      std::shared_ptr<const Whitelist> whitelist = nullptr,
                      DomainMatcherConfig config = {})
-        : set_(set_of(trails)), matcher_(set_, std::move(whitelist), std::move(config)) {}
+        : store_(store_of(trails)), matcher_(store_, std::move(whitelist), std::move(config)) {}
 
     std::string operator()(std::string_view name) {
         const auto match = matcher_.match(name);
         if (!match) {
             return "-";
         }
-        return match->trail + "|" + set_->record(match->record_id).info;
+        return match->trail + "|" + std::string(store_->record(match->record_id).info);
     }
 
     DomainMatcher& matcher() { return matcher_; }
 
   private:
-    std::shared_ptr<const TrailSet> set_;
+    std::shared_ptr<const TrailStore> store_;
     DomainMatcher matcher_;
 };
 
@@ -456,7 +457,7 @@ TEST_CASE("rule 9: a long name is cached like a short one") {
     CHECK(match.matcher().stats().cache_hits == 1);
 }
 
-TEST_CASE("a matcher needs a trail set") {
+TEST_CASE("a matcher needs trails") {
     CHECK_THROWS_AS(DomainMatcher(nullptr, nullptr, {}), std::invalid_argument);
 }
 
@@ -467,15 +468,15 @@ TEST_CASE("real data: static trails and Maltrail's whitelist") {
         return;
     }
     spoor::trails::LoadReport report;
-    auto set = std::make_shared<const TrailSet>(
+    const auto store = spoor::trails::store_of(
         spoor::trails::load_trails({*data / "static-trails.tar.xz"}, report));
     auto whitelist = std::make_shared<Whitelist>();
     spoor::trails::LoadReport whitelist_report;
     whitelist->load(*data / "whitelist.txt", whitelist_report);
-    DomainMatcher matcher(set, whitelist, {});
+    DomainMatcher matcher(store, whitelist, {});
     const auto info = [&](std::string_view name) -> std::string {
         const auto match = matcher.match(name);
-        return match ? match->trail + "|" + set->record(match->record_id).info : "-";
+        return match ? match->trail + "|" + std::string(store->record(match->record_id).info) : "-";
     };
 
     // Listed names, as listed and under a parent.

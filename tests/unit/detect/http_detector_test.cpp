@@ -12,11 +12,11 @@ using trails::SourceRank;
 
 namespace {
 
-std::shared_ptr<trails::TrailSet> url_trails(std::initializer_list<const char*> urls) {
-    auto set = std::make_shared<trails::TrailSet>();
+trails::TrailSet url_trails(std::initializer_list<const char*> urls) {
+    trails::TrailSet set;
     for (const char* url : urls) {
-        set->add(IndicatorKind::Url, url, {"lab dropper (malware)", "(static)"},
-                 SourceRank::StaticMalware);
+        set.add(IndicatorKind::Url, url, {"lab dropper (malware)", "(static)"},
+                SourceRank::StaticMalware);
     }
     return set;
 }
@@ -29,16 +29,16 @@ std::string url_match(detect::UrlMatcher& matcher, std::string_view host, std::s
 }
 
 struct Fixture {
-    std::shared_ptr<trails::TrailSet> set = [] {
+    std::shared_ptr<const trails::TrailStore> store = [] {
         auto s = url_trails({"/gate.php", "files.example/payload/"});
-        s->add(IndicatorKind::Domain, "evil.example", {"lab c2 (malware)", "(static)"},
-               SourceRank::StaticMalware);
-        s->add(IndicatorKind::UserAgent, "LabBot/1.0 (x)", {"labbot (malware)", "(static)"},
-               SourceRank::StaticMalware);
-        return s;
+        s.add(IndicatorKind::Domain, "evil.example", {"lab c2 (malware)", "(static)"},
+              SourceRank::StaticMalware);
+        s.add(IndicatorKind::UserAgent, "LabBot/1.0 (x)", {"labbot (malware)", "(static)"},
+              SourceRank::StaticMalware);
+        return trails::store_of(s);
     }();
-    detect::DomainMatcher matcher{set, std::make_shared<trails::Whitelist>(), {}};
-    detect::HttpDetector http{set, matcher};
+    detect::DomainMatcher matcher{store, std::make_shared<trails::Whitelist>(), {}};
+    detect::HttpDetector http{store, matcher};
     std::vector<detect::Alert> alerts;
 
     static constexpr std::uint64_t kTime = 1'780'000'000'000'000'000ull;
@@ -74,8 +74,8 @@ std::vector<std::string> trails_of(const std::vector<detect::Alert>& alerts) {
 }  // namespace
 
 TEST_CASE("URL candidates: the path, bare or after the host, first hit shown as host(/rest)") {
-    detect::UrlMatcher m(
-        *url_trails({"/malicious-login.php", "evil.example/dl/x.exe", "/kit/", "/panel/index"}));
+    detect::UrlMatcher m(trails::store_of(
+        url_trails({"/malicious-login.php", "evil.example/dl/x.exe", "/kit/", "/panel/index"})));
     // A path trail matches on any host; the host is the unmatched part.
     CHECK(url_match(m, "a.example", "/malicious-login.php") == "(a.example)/malicious-login.php");
     CHECK(url_match(m, "a.example", "/malicious-login.php?u=1") ==
@@ -98,8 +98,8 @@ TEST_CASE("URL candidates: the path, bare or after the host, first hit shown as 
 }
 
 TEST_CASE("URL candidates: query without values, the first parameter, a POST body, the root page") {
-    detect::UrlMatcher m(
-        *url_trails({"/c.php?id=", "/api.php?a=&b=", "/post.php?cmd=ping", "10.9.9.9/"}));
+    detect::UrlMatcher m(trails::store_of(
+        url_trails({"/c.php?id=", "/api.php?a=&b=", "/post.php?cmd=ping", "10.9.9.9/"})));
     CHECK(url_match(m, "h.example", "/c.php?id=17&x=2") == "(h.example)/c.php?id=(17&x=2)");
     CHECK(url_match(m, "h.example", "/api.php?a=1&b=2") == "(h.example)/api.php?a=&b=");
     CHECK(url_match(m, "h.example", "/api.php?a=1&c=2") == "-");

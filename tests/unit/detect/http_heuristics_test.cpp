@@ -20,19 +20,21 @@ std::shared_ptr<const detect::LocalNetworks> local_net() {
 }
 
 struct Fixture {
-    std::shared_ptr<trails::TrailSet> set = std::make_shared<trails::TrailSet>();
+    std::shared_ptr<const trails::TrailStore> store;
     std::shared_ptr<trails::Whitelist> whitelist = [] {
         auto w = std::make_shared<trails::Whitelist>();
         w->add_domain("updates.example");
         return w;
     }();
-    detect::DomainMatcher matcher{set, whitelist, {}};
+    detect::DomainMatcher matcher;
     detect::HttpDetector http;
     std::vector<detect::Alert> alerts;
     std::vector<std::uint64_t> paths;
 
-    explicit Fixture(detect::HttpHeuristicsConfig config = {})
-        : http(set, matcher, nullptr, with_local(std::move(config)), whitelist) {}
+    explicit Fixture(detect::HttpHeuristicsConfig config = {}, const trails::TrailSet& set = {})
+        : store(trails::store_of(set)),
+          matcher(store, whitelist, {}),
+          http(store, matcher, with_local(std::move(config)), whitelist) {}
 
     static detect::HttpHeuristicsConfig with_local(detect::HttpHeuristicsConfig config) {
         config.local = local_net();
@@ -225,7 +227,11 @@ TEST_CASE("web attacks and listed user agents, the User-Agent's verdict remember
     config.attacks = std::make_shared<const detect::WebAttackPatterns>();
     config.user_agents =
         detect::SuspiciousUserAgents::load(dir.write("ua.txt", "# lab\nsqlmap\n").string());
-    Fixture f(config);
+    // A User-Agent that is a trail already alerts as the trail, not twice (the last check).
+    trails::TrailSet listed;
+    listed.add(trails::IndicatorKind::UserAgent, "sqlmap/9", {"lab tool (malware)", "(static)"},
+               trails::SourceRank::StaticMalware);
+    Fixture f(config, listed);
     const auto request = [&f](std::string target, std::string ua) {
         return f.see(
             "10.1.0.1", "10.1.0.80",
@@ -258,9 +264,6 @@ TEST_CASE("web attacks and listed user agents, the User-Agent's verdict remember
         CHECK(request("/index.html", browser).empty());
         CHECK(request("/index.html", "").empty());
     }
-    // A User-Agent that is a trail already alerts as the trail, not twice.
-    f.set->add(trails::IndicatorKind::UserAgent, "sqlmap/9", {"lab tool (malware)", "(static)"},
-               trails::SourceRank::StaticMalware);
     CHECK(infos(request("/", "sqlmap/9")) ==
           std::vector<std::string>{"UA sqlmap/9 | lab tool (malware)"});
 }

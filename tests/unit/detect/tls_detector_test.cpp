@@ -37,18 +37,27 @@ std::vector<std::uint8_t> server_flight(const std::vector<std::uint8_t>& der) {
     return records;
 }
 
+using Trails = std::vector<std::pair<IndicatorKind, std::string>>;
+
 struct Fixture {
-    std::shared_ptr<trails::TrailSet> set = [] {
-        auto s = std::make_shared<trails::TrailSet>();
-        s->add(IndicatorKind::Domain, "evil.example", {"lab c2 (malware)", "(static)"},
-               SourceRank::StaticMalware);
-        // SHA-1 of "abc" (FIPS 180 test vector), as the DER of a stand-in certificate.
-        s->add(IndicatorKind::CertSha1, "a9993e364706816aba3e25717850c26c9cd0d89d",
-               {"lab cert (malware)", "(static)"}, SourceRank::StaticMalware);
-        return s;
-    }();
-    detect::DomainMatcher matcher{set, std::make_shared<trails::Whitelist>(), {}};
-    detect::TlsDetector tls{set, matcher};
+    // The fixture's trails, and `extra` ones of "lab loader (malware)".
+    explicit Fixture(const Trails& extra = {})
+        : store([&] {
+              trails::TrailSet s;
+              s.add(IndicatorKind::Domain, "evil.example", {"lab c2 (malware)", "(static)"},
+                    SourceRank::StaticMalware);
+              // SHA-1 of "abc" (FIPS 180 test vector), as the DER of a stand-in certificate.
+              s.add(IndicatorKind::CertSha1, "a9993e364706816aba3e25717850c26c9cd0d89d",
+                    {"lab cert (malware)", "(static)"}, SourceRank::StaticMalware);
+              for (const auto& [kind, key] : extra) {
+                  s.add(kind, key, {"lab loader (malware)", "(static)"}, SourceRank::StaticMalware);
+              }
+              return trails::store_of(s);
+          }()) {}
+
+    std::shared_ptr<const trails::TrailStore> store;
+    detect::DomainMatcher matcher{store, std::make_shared<trails::Whitelist>(), {}};
+    detect::TlsDetector tls{store, matcher};
     std::vector<detect::Alert> alerts;
 
     void see(const FrameSpec& spec, bool starts_record = true) {
@@ -115,23 +124,19 @@ TEST_CASE("a clean SNI stays silent; a hello padded past one segment still gives
 }
 
 TEST_CASE("JA4 and JA3 trails match the hello's fingerprints") {
-    Fixture f;
     const std::string ja4 = hello_ja4("a.clean.example", false);
-    f.set->add(IndicatorKind::Ja4, ja4, {"lab loader (malware)", "(static)"},
-               SourceRank::StaticMalware);
+    Fixture f({{IndicatorKind::Ja4, ja4}});
     f.see(hello_segment("a.clean.example"));
     REQUIRE(f.alerts.size() == 1);
     CHECK(f.alerts[0].trail_type == "JA4");
     CHECK(f.alerts[0].trail == ja4);
     CHECK(f.alerts[0].matched_field == "tls.ja4");
-    f.set->add(IndicatorKind::Ja3, f.alerts[0].tls->ja3, {"lab loader (malware)", "(static)"},
-               SourceRank::StaticMalware);
-    f.alerts.clear();
+    Fixture both({{IndicatorKind::Ja4, ja4}, {IndicatorKind::Ja3, f.alerts[0].tls->ja3}});
     FrameSpec again = hello_segment("b.clean.example");
     again.sport = 42001;
-    f.see(again);
-    REQUIRE(f.alerts.size() == 2);
-    CHECK(f.alerts[1].matched_field == "tls.ja3.hash");
+    both.see(again);
+    REQUIRE(both.alerts.size() == 2);
+    CHECK(both.alerts[1].matched_field == "tls.ja3.hash");
 }
 
 TEST_CASE("a TLS 1.2 server's leaf certificate matches certificate trails, across segments") {

@@ -1,0 +1,198 @@
+// The trails as every stage reads them: a compiled store (store_format.h),
+// mapped from a file that `spoor trails compile` wrote, or built in memory from
+// sources by the same writer. Read-only, searched in place, shared by every
+// analysis thread; a reload makes a new one and the old one goes with its last
+// reader.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/hashing.h"
+#include "proto/address.h"
+#include "trails/store_format.h"
+#include "trails/trail_set.h"
+
+namespace spoor::trails {
+
+inline constexpr std::uint32_t kNoRecord = 0xffffffffu;
+
+// A store that cannot be used: the message names the file and what is wrong.
+class StoreError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct RecordView {
+    std::string_view info;
+    std::string_view reference;
+    std::uint8_t severity = 0;  // 0: derived from info and reference
+};
+
+// The hash of a domain key: its labels chained from the right, so that a matcher
+// hashes all the parents of a name in one pass (the same chain, label by label).
+std::uint64_t hash_domain(std::string_view domain);
+
+// One indicator kind's hash table, as laid out in the store.
+class KeyIndex {
+  public:
+    KeyIndex() = default;
+
+    std::size_t size() const { return entries_.size(); }
+    store::KeyHash hash_kind() const { return hash_; }
+    std::uint64_t hash(std::string_view key) const;
+
+    // Only the Bloom filter's word: a key it turns away, the usual answer, never
+    // touches the slots.
+    void prefetch(std::uint64_t h) const {
+        if (!bloom_.empty()) {
+            __builtin_prefetch(&bloom_[bloom::word(h, bloom_.size())]);
+        }
+    }
+    // The key's record, or kNoRecord; `h` is hash(key).
+    std::uint32_t find(std::string_view key, std::uint64_t h) const;
+    std::uint32_t find(std::string_view key) const { return find(key, hash(key)); }
+
+    // Entries in key order.
+    struct Item {
+        std::string_view key;
+        std::uint32_t record;
+    };
+    Item item(std::size_t i) const;
+
+  private:
+    friend class TrailStore;
+    std::span<const store::Entry> entries_;
+    std::span<const store::Slot> slots_;
+    std::span<const std::uint64_t> bloom_;
+    std::string_view strings_;
+    store::KeyHash hash_ = store::KeyHash::Bytes;
+};
+
+// The keys of the address kinds in the store: family, then the address in network
+// order, with the prefix length or the port between them.
+namespace store_keys {
+
+struct Buffer {
+    std::array<char, 20> bytes{};
+    std::uint8_t size = 0;
+    std::string_view view() const { return {bytes.data(), size}; }
+};
+
+Buffer ip(const IpAddress& addr);
+Buffer prefix(const Prefix& prefix);  // addr masked to len
+Buffer ip_port(const IpPort& ip_port);
+
+// Back from a key, for `trails lookup` and for filling the kernel's maps; false for a
+// key of another shape.
+bool parse_ip(std::string_view key, IpAddress& out);
+bool parse_prefix(std::string_view key, Prefix& out);
+bool parse_ip_port(std::string_view key, IpPort& out);
+
+}  // namespace store_keys
+
+class TrailStore {
+  public:
+    // Maps a compiled store. Throws StoreError naming the file: unreadable, not a
+    // store, another version, cut short, or a section out of bounds.
+    static std::shared_ptr<const TrailStore> open(const std::filesystem::path& file);
+    // A store image made by write_store_image(), kept in memory; `origin` names it in
+    // errors and status.
+    static std::shared_ptr<const TrailStore> from_image(std::vector<std::byte> image,
+                                                        std::string origin);
+    // The file starts with the store's magic (cheap: reads 8 bytes).
+    static bool is_store_file(const std::filesystem::path& file);
+
+    ~TrailStore();
+    TrailStore(const TrailStore&) = delete;
+    TrailStore& operator=(const TrailStore&) = delete;
+
+    const std::string& origin() const { return origin_; }
+    std::size_t bytes() const { return image_.size(); }
+    std::uint64_t created_unix_ns() const { return header().created_unix_ns; }
+    bool mapped() const { return mapping_ != nullptr; }
+
+    std::size_t record_count() const { return records_.size(); }
+    // Throws std::out_of_range for an id the store does not hold.
+    RecordView record(std::uint32_t id) const;
+
+    const KeyIndex& index(IndicatorKind kind) const {
+        return indexes_[static_cast<std::size_t>(kind)];
+    }
+    std::size_t count(IndicatorKind kind) const { return index(kind).size(); }
+    std::size_t total() const;
+
+    // kNoRecord when absent.
+    std::uint32_t find_ip(const IpAddress& addr) const;
+    std::uint32_t find_prefix(const Prefix& prefix) const;
+    std::uint32_t find_ip_port(const IpPort& ip_port) const;
+
+    // fn(indicator, record) for every address, prefix or address and port, in key order.
+    template <typename Fn>
+    void for_each_ip(Fn&& fn) const {
+        for_each_key<IpAddress>(IndicatorKind::Ip, store_keys::parse_ip, fn);
+    }
+    template <typename Fn>
+    void for_each_prefix(Fn&& fn) const {
+        for_each_key<Prefix>(IndicatorKind::Cidr, store_keys::parse_prefix, fn);
+    }
+    template <typename Fn>
+    void for_each_ip_port(Fn&& fn) const {
+        for_each_key<IpPort>(IndicatorKind::IpPort, store_keys::parse_ip_port, fn);
+    }
+
+    // What it was compiled from (JSON text written by the compiler), may be empty.
+    std::string_view meta() const { return meta_; }
+    // A section the trails stage does not read itself (store::SectionId::RegexDatabase);
+    // empty when absent.
+    std::span<const std::byte> section(store::SectionId id) const;
+
+  private:
+    TrailStore() = default;
+    // A key that does not parse (a damaged file) is skipped.
+    template <typename Key, typename Parse, typename Fn>
+    void for_each_key(IndicatorKind kind, Parse parse, Fn& fn) const {
+        const KeyIndex& keys = index(kind);
+        Key key{};
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            const KeyIndex::Item item = keys.item(i);
+            if (parse(item.key, key)) {
+                fn(key, item.record);
+            }
+        }
+    }
+    void bind();  // validates the image and sets the views below
+    const store::Header& header() const;
+
+    std::string origin_;
+    void* mapping_ = nullptr;  // the file's mapping, or null for an image in memory
+    std::vector<std::byte> owned_;
+    std::span<const std::byte> image_;
+    std::span<const store::Record> records_;
+    std::string_view strings_;
+    std::string_view meta_;
+    std::array<KeyIndex, kIndicatorKinds> indexes_;
+};
+
+// Writes `set` as a store image. `meta` (JSON text) says what it was made of;
+// `regex_database` is what detection compiled of the regex domain trails (may be empty).
+std::vector<std::byte> write_store_image(const TrailSet& set, std::string_view meta,
+                                         std::span<const std::byte> regex_database);
+
+// `set` as a store kept in memory (without regex databases: the matcher compiles them).
+std::shared_ptr<const TrailStore> store_of(const TrailSet& set, std::string_view meta = {});
+
+// Writes an image to `file` through a temporary file in the same folder renamed into
+// place, so that a reader sees the old store or the new one, never half of one.
+// Throws StoreError naming the file.
+void save_store_file(const std::filesystem::path& file, std::span<const std::byte> image);
+
+}  // namespace spoor::trails
