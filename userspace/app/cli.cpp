@@ -128,8 +128,9 @@ void add_run(CLI::App& cli, RunOptions& o) {
         ->check(CLI::IsMember({"link", "libxdp"}))
         ->capture_default_str();
     run->add_option("--trails", o.trails,
-                    "Trail source, repeatable: Maltrail static folder, .tar.xz/.tar.gz of one, "
-                    "trails.csv or a plain list")
+                    "A compiled store (spoor trails compile), or trail sources, repeatable: "
+                    "Maltrail static folder, .tar.xz/.tar.gz of one, trails.csv or a plain list")
+        ->allow_extra_args(false)  // one path per --trails: what follows is not a trail
         ->capture_default_str();
     run->add_flag("--allow-empty", o.allow_empty, "Start even when no trail was loaded");
     add_analysis_options(*run, o.analysis);
@@ -164,6 +165,7 @@ void add_replay(CLI::App& cli, ReplayOptions& o) {
         "(or --log-dir), the summary to stderr; exit status 1 if a capture was cut short.\n");
     replay->add_option("captures", o.captures, "pcap or pcapng files, - for stdin")->required();
     replay->add_option("--trails", o.trails, "Trail source, repeatable (as for run)")
+        ->allow_extra_args(false)
         ->capture_default_str();
     replay->add_flag("--allow-empty", o.allow_empty, "Replay even when no trail was loaded");
     add_analysis_options(*replay, o.analysis);
@@ -180,6 +182,41 @@ void add_replay(CLI::App& cli, ReplayOptions& o) {
                      "Seconds during which a flow reports a trail once")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+}
+
+void add_trails(CLI::App& cli, TrailsCompileOptions& compile, TrailsLookupOptions& lookup) {
+    auto* trails = cli.add_subcommand("trails", "Compile trail stores and look values up in them");
+    trails->require_subcommand(1);
+
+    auto* c = trails->add_subcommand(
+        "compile", "Read trail sources once into a store file that run and replay map at once");
+    c->footer(
+        "Examples:\n"
+        "  spoor trails compile /var/lib/spoor/trails /etc/spoor/custom.txt -o "
+        "/var/lib/spoor/trails.spoor\n"
+        "  spoor run --trails /var/lib/spoor/trails.spoor\n"
+        "Sources are what --trails takes (folders, archives, trails.csv, plain lists). The store "
+        "is\nwritten beside FILE and renamed into place: a reader never sees half of one.\n");
+    c->add_option("sources", compile.sources, "Trail sources, in order")->required();
+    c->add_option("-o,--output", compile.output, "The store file to write")->required();
+    c->add_flag("--allow-empty", compile.allow_empty, "Write a store even when no trail was read");
+
+    auto* l =
+        trails->add_subcommand("lookup", "What values match, and why, as the sensor sees them");
+    l->footer(
+        "Examples:\n"
+        "  spoor trails lookup --trails /var/lib/spoor/trails.spoor 45.9.148.3 www.evil.example\n"
+        "  spoor trails lookup 1.2.3.4:4444 evil.example/gate.php ua:BadBot ja3:<md5>\n"
+        "A value is read by the trail line rules (an address, address:port, CIDR, domain, URL or\n"
+        "a typed ua:/sha1:/ja3:/ja4: value) and looked up by the sensor's own matchers: a\n"
+        "domain's parents and regex trails, an address's prefixes. Exit status 0 when some value\n"
+        "matched.\n");
+    l->add_option("values", lookup.values, "Values to look up")->required();
+    l->add_option("--trails", lookup.trails, "A store or trail sources, repeatable (as for run)")
+        ->allow_extra_args(false)
+        ->capture_default_str();
+    l->add_option("--whitelist", lookup.whitelist, "Whitelist file, repeatable (as for run)");
+    l->add_flag("--json", lookup.json, "One JSON array of answers");
 }
 
 void add_client(CLI::App& cli, const char* name, const char* what, ClientOptions& o) {
@@ -211,6 +248,7 @@ std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
     add_client(*cli, "stats", "Counters of the running daemon (kernel, queues, outputs)",
                values.client);
     add_client(*cli, "status", "Interfaces, modes and trails of the running daemon", values.client);
+    add_trails(*cli, values.trails_compile, values.trails_lookup);
     return cli;
 }
 

@@ -21,6 +21,8 @@ struct CommandLine {
     RunOptions run;
     ReplayOptions replay;
     ClientOptions client;
+    TrailsCompileOptions trails_compile;
+    TrailsLookupOptions trails_lookup;
 };
 
 // Builds the parser; parsed values land in `values`, which must outlive it.

@@ -59,6 +59,12 @@ int main(int argc, char** argv) {
         if (cli->got_subcommand("replay")) {
             return spoor::app::run_replay(values.replay);
         }
+        if (const auto* trails = cli->get_subcommand("trails"); trails->parsed()) {
+            if (trails->got_subcommand("compile")) {
+                return spoor::app::run_trails_compile(values.trails_compile);
+            }
+            return spoor::app::run_trails_lookup(values.trails_lookup);
+        }
         for (const char* command : {"stats", "status"}) {
             if (cli->got_subcommand(command)) {
                 return client(command, values.client);

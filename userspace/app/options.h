@@ -8,6 +8,10 @@
 
 namespace spoor::app {
 
+// Where tools/setup.sh installs the trails, and what `run`, `replay` and `trails lookup` read
+// unless told otherwise.
+inline constexpr const char* kDefaultTrailSources = "/var/lib/spoor/trails";
+
 // Thresholds of the heuristics (Maltrail's defaults; "more than N" fires on the N+1-th).
 struct HeuristicOptions {
     std::vector<std::string> disable;    // by name: see detect::kHeuristicNames
@@ -49,7 +53,7 @@ struct RunOptions {
     bool mirror = false;                  // SPAN/mirror port: drop after inspection
     std::string direction;                // ingress | egress | both; empty: by --mirror
     std::string attach = "link";          // link | libxdp
-    std::vector<std::string> trails = {"/var/lib/spoor/trails"};
+    std::vector<std::string> trails = {kDefaultTrailSources};
     bool allow_empty = false;
     AnalysisOptions analysis;
     std::string log_dir = "/var/log/spoor";  // empty: no alert files
@@ -67,7 +71,7 @@ int run_daemon(const RunOptions& options);
 // What `spoor replay` is asked to do.
 struct ReplayOptions {
     std::vector<std::string> captures;  // pcap / pcapng files, "-" for stdin, in order
-    std::vector<std::string> trails = {"/var/lib/spoor/trails"};
+    std::vector<std::string> trails = {kDefaultTrailSources};
     bool allow_empty = false;
     AnalysisOptions analysis;
     std::string log_dir;  // empty: alerts on stdout
@@ -79,5 +83,23 @@ struct ReplayOptions {
 
 // Exit status: 0, or 1 when a capture could not be read to its end.
 int run_replay(const ReplayOptions& options);
+
+// `spoor trails compile SOURCE... -o FILE`.
+struct TrailsCompileOptions {
+    std::vector<std::string> sources;
+    std::string output;
+    bool allow_empty = false;
+};
+int run_trails_compile(const TrailsCompileOptions& options);
+
+// `spoor trails lookup VALUE...`: what each value matches and why.
+struct TrailsLookupOptions {
+    std::vector<std::string> values;
+    std::vector<std::string> trails = {kDefaultTrailSources};
+    std::vector<std::string> whitelist;
+    bool json = false;
+};
+// Exit status: 0 when some value matched a trail, 1 when none did.
+int run_trails_lookup(const TrailsLookupOptions& options);
 
 }  // namespace spoor::app

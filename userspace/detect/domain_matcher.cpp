@@ -602,6 +602,7 @@ struct Hit {
     std::uint32_t record = kNoRecord;
     std::size_t begin = 0;
     std::size_t end = 0;
+    DomainRule rule = DomainRule::Exact;
 };
 
 // "(a.b).evil.com", "abc.onion(.ws)", "x(.ip-adress.com)": the part the trail
@@ -655,6 +656,20 @@ RegexDomains regex_domains_of(const trails::TrailStore& trails) {
 }
 
 }  // namespace
+
+const char* rule_name(DomainRule rule) {
+    switch (rule) {
+        case DomainRule::Exact:
+            return "exact";
+        case DomainRule::Parent:
+            return "parent";
+        case DomainRule::Embedded:
+            return "embedded";
+        case DomainRule::Regex:
+            return "regex";
+    }
+    return "?";
+}
 
 std::vector<std::byte> compile_regex_domains(const trails::TrailSet& set) {
     std::vector<RegexDomains::Pattern> patterns;
@@ -784,13 +799,15 @@ struct DomainTables {
             return hit;
         }
         if (Hit hit = embedded(name); hit.record != kNoRecord) {
+            hit.rule = DomainRule::Embedded;
             return hit;
         }
         if (Hit hit = walk(name, 1, name.labels, name.size, hashes); hit.record != kNoRecord) {
+            hit.rule = DomainRule::Parent;
             return hit;
         }
         if (match.record != kNoRecord && alerts(name, match.record, match.begin)) {
-            return Hit{match.record, match.begin, name.size};
+            return Hit{match.record, match.begin, name.size, DomainRule::Regex};
         }
         return {};
     }
@@ -837,7 +854,7 @@ struct DomainMatcher::Impl {
             return std::nullopt;
         }
         ++stats.matches;
-        return DomainMatch{trail_text(name, hit), hit.record};
+        return DomainMatch{trail_text(name, hit), hit.record, hit.rule};
     }
 
     std::shared_ptr<const DomainTables> tables;

@@ -25,9 +25,19 @@ struct DomainMatcherConfig {
     std::size_t negative_cache_entries = 65536;
 };
 
+// Which rule found a trail for a name.
+enum class DomainRule : std::uint8_t {
+    Exact,     // the name is the trail
+    Parent,    // a parent of the name is ("(a.b).evil.com")
+    Embedded,  // a name inside it is: "x.onion(.gateway)", "x(.ip-adress.com)"
+    Regex,     // a regex domain trail matched
+};
+const char* rule_name(DomainRule rule);  // "exact", "parent", "embedded", "regex"
+
 struct DomainMatch {
     std::string trail;        // as shown in alerts: "(a.b).evil.com", "x.onion(.gateway)", ...
     std::uint32_t record_id;  // the store's record of the trail that matched
+    DomainRule rule = DomainRule::Exact;
 };
 
 struct DomainMatcherStats {

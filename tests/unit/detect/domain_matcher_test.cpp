@@ -404,6 +404,44 @@ TEST_CASE("rule 8: a pattern Hyperscan refuses is skipped, the others still matc
     CHECK(none("bad.com") == "-");
 }
 
+TEST_CASE("which rule found a trail is told") {
+    const auto store =
+        store_of({domain("evil.com"), domain("hidden.onion"), regex("dga[0-9]+\\.example")});
+    DomainMatcher matcher(store, nullptr, {});
+    const auto rule = [&](std::string_view name) {
+        const auto match = matcher.match(name);
+        return match ? std::string(spoor::detect::rule_name(match->rule)) : "-";
+    };
+    CHECK(rule("evil.com") == "exact");
+    CHECK(rule("a.evil.com") == "parent");
+    CHECK(rule("hidden.onion.ws") == "embedded");
+    CHECK(rule("dga42.example") == "regex");
+    CHECK(rule("good.com") == "-");
+}
+
+TEST_CASE("rule 8: regex databases a store carries are used; damaged ones are compiled again") {
+    TrailSet set;
+    set.add(IndicatorKind::RegexDomain, "dga[0-9]+\\.example",
+            TrailRecord{"dga (malware)", "(static)"}, SourceRank::StaticMalware);
+    set.add(IndicatorKind::RegexDomain, "(refused", TrailRecord{"bad (malware)", "(static)"},
+            SourceRank::StaticMalware);
+    auto compiled = spoor::detect::compile_regex_domains(set);
+    REQUIRE(compiled.size() > 16);
+    const auto matches = [&](std::span<const std::byte> database) {
+        const auto store = spoor::trails::TrailStore::from_image(
+            spoor::trails::write_store_image(set, "", database), "test");
+        DomainMatcher matcher(store, nullptr, {});
+        const auto match = matcher.match("a.dga7.example");
+        return match ? match->trail + "|" + std::string(store->record(match->record_id).info) : "-";
+    };
+    CHECK(matches(compiled) == "(a).dga7.example|dga (malware)");
+    // Cut short, or not databases at all: the patterns are compiled from the store's index.
+    CHECK(matches(std::span(compiled).first(compiled.size() / 2)) ==
+          "(a).dga7.example|dga (malware)");
+    std::vector<std::byte> garbage(64, std::byte{0x5a});
+    CHECK(matches(garbage) == "(a).dga7.example|dga (malware)");
+}
+
 TEST_CASE("rule 9: the negative cache answers a repeated benign name") {
     Fixture match({domain("evil.com")});
     CHECK(match("benign.org") == "-");
