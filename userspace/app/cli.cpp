@@ -67,6 +67,10 @@ void add_analysis_options(CLI::App& sub, AnalysisOptions& o) {
     sub.add_option("--internal-suffix", o.internal_suffix,
                    "A private DNS suffix never matched, repeatable (always: localhost, local, lan, "
                    "intranet, home.arpa, in-addr.arpa, ip6.arpa)");
+    sub.add_option("--cache-dir", o.cache_dir,
+                   "Keep compiled pattern databases here, so that a start does not compile "
+                   "the same patterns again ('' for nowhere)")
+        ->capture_default_str();
     sub.add_option("--threads", o.threads,
                    "Analysis threads; a flow's records always go to one of them, and the "
                    "alerts are the same at any count")

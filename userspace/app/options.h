@@ -36,9 +36,10 @@ struct HeuristicOptions {
 
 // What run and replay analyse alike.
 struct AnalysisOptions {
-    std::vector<std::string> whitelist;        // files of known-good names and addresses
-    std::vector<std::string> internal_suffix;  // names never matched, beside the defaults
-    unsigned threads = 1;                      // analysis workers
+    std::vector<std::string> whitelist;          // files of known-good names and addresses
+    std::vector<std::string> internal_suffix;    // names never matched, beside the defaults
+    unsigned threads = 1;                        // analysis workers
+    std::string cache_dir = "/var/cache/spoor";  // compiled Hyperscan databases; "": none
     HeuristicOptions heuristics;
     std::vector<std::string> ignore_rules;  // YAML (or Maltrail .txt) ignore rule files
     bool show_suppressed = false;           // write ignored alerts as event_type "suppressed"

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "detect/hyperscan.h"
 #include "detect/user_agents.h"
 #include "detect/web_attacks.h"
 
@@ -121,6 +122,8 @@ AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOpt
 
 std::future<AnalyzerConfig> start_analysis_config(std::string sensor_name,
                                                   AnalysisOptions options) {
+    // Here, before the thread: the trails loaded beside it compile patterns too.
+    detect::hyperscan::set_cache_dir(options.cache_dir);
     return std::async(std::launch::async,
                       [name = std::move(sensor_name), options = std::move(options)] {
                           return analysis_config(name, options);

@@ -33,7 +33,8 @@ std::string store_meta(const std::vector<std::string>& sources, const trails::Lo
 // here; malformed lines logged with file:line and skipped) and extra internal suffixes.
 AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOptions& options);
 // The same on another thread, started now, so that compiling the web-attack patterns and
-// reading the lists overlaps the loading of the trails; get() rethrows its errors.
+// reading the lists overlaps the loading of the trails; get() rethrows its errors. Sets the
+// folder of compiled pattern databases (options.cache_dir) for the whole process first.
 std::future<AnalyzerConfig> start_analysis_config(std::string sensor_name, AnalysisOptions options);
 
 }  // namespace spoor::app

@@ -1,8 +1,17 @@
 #include "detect/hyperscan.h"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
+
+#include "proto/digest.h"
 
 namespace spoor::detect::hyperscan {
 
@@ -12,9 +21,60 @@ namespace {
     throw std::runtime_error(std::string(what) + ": " + std::string(why));
 }
 
-}  // namespace
+std::string cache_dir;
+std::atomic<bool> cache_warned{false};
 
-Compiled compile(std::span<const Expression> expressions, std::string_view what) {
+// The cache file of these expressions: named by a digest of everything the database
+// depends on, so that a changed pattern, Hyperscan or CPU never meets an old one.
+std::filesystem::path cache_file(std::span<const Expression> expressions) {
+    std::string key = hs_version();
+    hs_platform_info_t platform{};
+    if (hs_populate_platform(&platform) == HS_SUCCESS) {
+        key.append(reinterpret_cast<const char*>(&platform), sizeof(platform));
+    }
+    for (const Expression& e : expressions) {
+        key += '\0';
+        key += e.pattern;
+        key += '\0' + std::to_string(e.flags) + ',' + std::to_string(e.id);
+    }
+    return std::filesystem::path(cache_dir) /
+           ("hs-" + proto::hex_digest(proto::DigestKind::Sha256, key) + ".db");
+}
+
+Database load_cached(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    hs_database_t* db = nullptr;
+    if (bytes.empty() || hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) {
+        return nullptr;  // absent, or damaged: compiled again and saved over
+    }
+    return Database(db);
+}
+
+void save_cached(const std::filesystem::path& file, const hs_database_t* db) {
+    char* bytes = nullptr;
+    std::size_t size = 0;
+    if (hs_serialize_database(db, &bytes, &size) != HS_SUCCESS) {
+        return;
+    }
+    const std::unique_ptr<char, decltype(&std::free)> owned(bytes, &std::free);
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    // Written aside and renamed, so that a reader sees a whole database or none.
+    const auto temporary = file.string() + ".tmp." + std::to_string(::getpid());
+    std::ofstream out(temporary, std::ios::binary);
+    out.write(bytes, static_cast<std::streamsize>(size));
+    out.close();
+    if (ec || !out || (std::filesystem::rename(temporary, file, ec), ec)) {
+        std::filesystem::remove(temporary, ec);
+        if (!cache_warned.exchange(true)) {
+            spdlog::info("Hyperscan cache {} not writable: patterns are compiled at each start",
+                         cache_dir);
+        }
+    }
+}
+
+Compiled compile_now(std::span<const Expression> expressions, std::string_view what) {
     std::vector<const char*> patterns;
     std::vector<unsigned int> flags;
     std::vector<unsigned int> ids;
@@ -42,6 +102,27 @@ Compiled compile(std::span<const Expression> expressions, std::string_view what)
     out.refused = static_cast<std::size_t>(error->expression);
     out.error = error->message;
     return out;
+}
+
+}  // namespace
+
+void set_cache_dir(const std::string& dir) {
+    cache_dir = dir;
+}
+
+Compiled compile(std::span<const Expression> expressions, std::string_view what) {
+    if (cache_dir.empty()) {
+        return compile_now(expressions, what);
+    }
+    const auto file = cache_file(expressions);
+    if (Database cached = load_cached(file)) {
+        return Compiled{std::move(cached), std::nullopt, {}};
+    }
+    Compiled compiled = compile_now(expressions, what);
+    if (compiled.database) {
+        save_cached(file, compiled.database.get());
+    }
+    return compiled;
 }
 
 std::optional<std::string> check(const char* pattern, unsigned int flags) {
