@@ -73,18 +73,18 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto trails = bench::load(sources, whitelist_file);
-    detect::DomainMatcher matcher(trails.store, trails.whitelist, {});
-    detect::HttpDetector http(trails.store, matcher);
+    detect::TrailMatchers matchers(trails.store, trails.whitelist, {});
+    detect::HttpDetector http(matchers.context());
     detect::HttpHeuristicsConfig web;
     web.attacks = std::make_shared<const detect::WebAttackPatterns>();
     web.user_agents = detect::SuspiciousUserAgents::load(
         (std::filesystem::path(SPOOR_SOURCE_DIR) / "../shared/data/maltrail/ua.txt").string());
     // Its own name cache over the same tables, so that its "new names" are new to it too.
-    detect::DomainMatcher web_matcher(matcher,
-                                      detect::DomainMatcherConfig{}.negative_cache_entries);
-    detect::HttpDetector http_heuristics(trails.store, web_matcher, web, trails.whitelist);
+    detect::TrailMatchers web_matchers(matchers,
+                                       detect::DomainMatcherConfig{}.negative_cache_entries);
+    detect::HttpDetector http_heuristics(web_matchers.context(), web, trails.whitelist);
     std::vector<std::uint64_t> paths;
-    detect::TlsDetector tls(trails.store, matcher);
+    detect::TlsDetector tls(matchers.context());
     std::vector<detect::Alert> alerts;
     std::size_t sink = 0;
     constexpr std::uint64_t kTime = 1'780'000'000'000'000'000ull;

@@ -122,8 +122,7 @@ class Analyzer::Workers {
 
 Analyzer::Analyzer(std::shared_ptr<const trails::TrailStore> trails, output::Fanout& fanout,
                    AnalyzerConfig config)
-    : trails_(std::move(trails)),
-      fanout_(fanout),
+    : fanout_(fanout),
       config_(with_shared_settings(std::move(config))),
       scans_(config_.scans, *config_.http.local),
       dns_heuristics_(config_.dns_heuristics),
@@ -135,18 +134,14 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailStore> trails, output::Fan
     if (config_.host.empty()) {
         config_.host = host_name();
     }
-    // The first worker's matcher builds the name tables (the regex databases): the other
+    // The first generation's name tables (the regex databases) are built here, once: the
     // workers share them.
     const auto whitelist =
         config_.whitelist ? config_.whitelist : std::make_shared<const trails::Whitelist>();
-    auto first =
-        std::make_unique<detect::DomainMatcher>(trails_, config_.whitelist, config_.domains);
+    generations_ = std::make_unique<TrailGenerations>(config_.whitelist, config_.domains);
+    generations_->add(0, std::move(trails));
     for (unsigned i = 0; i < config_.threads; ++i) {
-        auto matcher = i == 0
-                           ? std::move(first)
-                           : std::make_unique<detect::DomainMatcher>(
-                                 analyses_[0]->matcher(), config_.domains.negative_cache_entries);
-        analyses_.push_back(std::make_unique<FlowAnalysis>(trails_, std::move(matcher), whitelist,
+        analyses_.push_back(std::make_unique<FlowAnalysis>(*generations_, whitelist,
                                                            config_.iface_names, config_.http));
     }
     shares_.resize(config_.threads);
@@ -157,6 +152,11 @@ Analyzer::Analyzer(std::shared_ptr<const trails::TrailStore> trails, output::Fan
 }
 
 Analyzer::~Analyzer() = default;
+
+void Analyzer::add_trails(std::uint32_t generation,
+                          std::shared_ptr<const trails::TrailStore> store) {
+    generations_->add(generation, std::move(store));
+}
 
 void Analyzer::process(const capture::RecordBatch& batch) {
     for (auto& share : shares_) {
@@ -320,6 +320,7 @@ void Analyzer::publish_stats() {
         const auto s = analysis->stats();
         sum.dns.messages += s.dns.messages;
         sum.dns.malformed += s.dns.malformed;
+        sum.stale_records += s.stale_records;
         sum.names.lookups += s.names.lookups;
         sum.names.cache_hits += s.names.cache_hits;
         sum.http.requests += s.http.requests;
@@ -336,6 +337,7 @@ void Analyzer::publish_stats() {
     const auto relaxed = std::memory_order_relaxed;
     stats_.dns_messages.store(sum.dns.messages, relaxed);
     stats_.dns_malformed.store(sum.dns.malformed, relaxed);
+    stats_.stale_generation_records.store(sum.stale_records, relaxed);
     stats_.name_lookups.store(sum.names.lookups, relaxed);
     stats_.name_cache_hits.store(sum.names.cache_hits, relaxed);
     stats_.http_requests.store(sum.http.requests, relaxed);

@@ -36,7 +36,9 @@ struct AnalyzerStats {
     std::atomic<std::uint64_t> records{0};
     std::atomic<std::uint64_t> bad_records{0};  // shorter than their header says
     std::atomic<std::uint64_t> undecodable{0};  // frame the parser rejects
-    std::atomic<std::uint64_t> alerts{0};       // written as alerts (throttle summaries included)
+    // Records of a trail generation two or more reloads old, analysed against the newest.
+    std::atomic<std::uint64_t> stale_generation_records{0};
+    std::atomic<std::uint64_t> alerts{0};  // written as alerts (throttle summaries included)
     // Mirrors of the DNS stage's own counters, for readers on other threads.
     std::atomic<std::uint64_t> dns_messages{0};
     std::atomic<std::uint64_t> dns_malformed{0};
@@ -76,11 +78,17 @@ struct AnalyzerConfig {
 
 class Analyzer {
   public:
+    // `trails` is generation 0: what replay and the kernel's first install use.
     Analyzer(std::shared_ptr<const trails::TrailStore> trails, output::Fanout& fanout,
              AnalyzerConfig config);
     ~Analyzer();
     Analyzer(const Analyzer&) = delete;
     Analyzer& operator=(const Analyzer&) = delete;
+
+    // Records classified against `generation` are analysed against `store` (a reload):
+    // call it, from any thread, before the kernel's maps are flipped to that generation.
+    // Builds the store's name tables first (see TrailGenerations::add).
+    void add_trails(std::uint32_t generation, std::shared_ptr<const trails::TrailStore> store);
 
     void process(const capture::RecordBatch& batch);
     // One record as a batch of its own.
@@ -109,9 +117,9 @@ class Analyzer {
     void run_heuristics(const WorkerOutput::Observation& seen, const WorkerOutput& from);
     void publish_stats();
 
-    std::shared_ptr<const trails::TrailStore> trails_;
     output::Fanout& fanout_;
     AnalyzerConfig config_;
+    std::unique_ptr<TrailGenerations> generations_;  // read by the workers
     std::vector<std::unique_ptr<FlowAnalysis>> analyses_;
     std::vector<std::vector<DecodedRecord>> shares_;  // this batch's records, by worker
     std::vector<WorkerOutput> outputs_;               // this batch's findings, by worker

@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
+
 #include "detect/trail_hits.h"
 
 namespace spoor::app {
@@ -11,22 +13,74 @@ std::string_view iface_name(const IfaceNames& names, std::uint32_t ifindex) {
     return it == names.end() ? std::string_view() : std::string_view(it->second);
 }
 
-FlowAnalysis::FlowAnalysis(std::shared_ptr<const trails::TrailStore> trails,
-                           std::unique_ptr<detect::DomainMatcher> matcher,
+namespace {
+
+void add(detect::DomainMatcherStats& sum, const detect::DomainMatcherStats& s) {
+    sum.lookups += s.lookups;
+    sum.cache_hits += s.cache_hits;
+    sum.whitelisted += s.whitelisted;
+    sum.matches += s.matches;
+}
+
+}  // namespace
+
+FlowAnalysis::FlowAnalysis(const TrailGenerations& generations,
                            std::shared_ptr<const trails::Whitelist> whitelist,
                            const IfaceNames& iface_names,
                            const detect::HttpHeuristicsConfig& http_heuristics)
-    : trails_(std::move(trails)),
+    : generations_(generations),
       whitelist_(std::move(whitelist)),
-      matcher_(std::move(matcher)),
       iface_names_(iface_names),
-      dns_(trails_, *matcher_),
-      http_(trails_, *matcher_, http_heuristics, whitelist_),
-      tls_(trails_, *matcher_) {}
+      dns_(context_),
+      http_(context_, http_heuristics, whitelist_),
+      tls_(context_) {
+    refresh_generations();
+}
+
+void FlowAnalysis::refresh_generations() {
+    const std::uint64_t version = generations_.version();
+    if (version == generations_version_ && !matchers_.empty()) {
+        return;
+    }
+    generations_version_ = version;
+    std::vector<Matchers> kept;
+    for (const auto& generation : generations_.snapshot()) {
+        const auto mine = std::find_if(matchers_.begin(), matchers_.end(), [&](const Matchers& m) {
+            return m.generation == generation.number;
+        });
+        if (mine != matchers_.end()) {
+            kept.push_back(std::move(*mine));
+        } else {
+            kept.push_back({generation.number,
+                            std::make_unique<detect::TrailMatchers>(
+                                *generation.tables, generations_.negative_cache_entries())});
+        }
+    }
+    for (const Matchers& gone : matchers_) {
+        if (gone.matchers) {
+            add(retired_names_, gone.matchers->domains().stats());
+        }
+    }
+    matchers_ = std::move(kept);
+    context_ = matchers_.back().matchers->context();
+}
+
+void FlowAnalysis::select(std::uint32_t generation) {
+    for (const Matchers& m : matchers_) {
+        if (m.generation == generation) {
+            context_ = m.matchers->context();
+            return;
+        }
+    }
+    ++stale_records_;
+    context_ = matchers_.back().matchers->context();
+}
 
 void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
                            WorkerOutput& out) {
+    refresh_generations();
     for (const auto& record : records) {
+        select(record.header.generation);
         analyse(record, out);
     }
     // Held alerts are released by the batch's time, not by each record's, so that
@@ -48,8 +102,8 @@ void FlowAnalysis::analyse(const DecodedRecord& record, WorkerOutput& out) {
         observe(WorkerOutput::Observation::Kind::FlowStart, 0);
     }
     if (reasons & SPOOR_REASON_HIT) {
-        detect::add_trail_hit_alerts(record.header, packet, *trails_, *whitelist_, timestamp, iface,
-                                     alerts_);
+        detect::add_trail_hit_alerts(record.header, packet, *context_.store, *whitelist_, timestamp,
+                                     iface, alerts_);
     }
     if (reasons & SPOOR_REASON_DNS) {
         const auto first = out.names.size();
@@ -91,7 +145,11 @@ void FlowAnalysis::flush(WorkerOutput& out) {
 }
 
 WorkerStats FlowAnalysis::stats() const {
-    return {dns_.stats(), http_.stats(), tls_.stats(), matcher_->stats()};
+    WorkerStats stats{dns_.stats(), http_.stats(), tls_.stats(), retired_names_, stale_records_};
+    for (const Matchers& m : matchers_) {
+        add(stats.names, m.matchers->domains().stats());
+    }
+    return stats;
 }
 
 }  // namespace spoor::app

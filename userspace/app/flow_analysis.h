@@ -12,14 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "app/trail_generations.h"
 #include "detect/alert.h"
 #include "detect/dns_detector.h"
 #include "detect/domain_matcher.h"
 #include "detect/http_detector.h"
 #include "detect/tls_detector.h"
+#include "detect/trail_context.h"
 #include "proto/packet.h"
 #include "spoor/abi.h"
-#include "trails/trail_set.h"
 #include "trails/whitelist.h"
 
 namespace spoor::app {
@@ -74,18 +75,20 @@ struct WorkerStats {
     detect::HttpStats http;
     detect::TlsStats tls;
     detect::DomainMatcherStats names;
+    std::uint64_t stale_records = 0;  // of a generation no longer kept: the newest served
 };
 
 class FlowAnalysis {
   public:
-    // `iface_names` outlives the worker (the Analyzer's configuration holds it).
-    // The trails and the name tables behind `matcher` are shared by every worker.
-    FlowAnalysis(std::shared_ptr<const trails::TrailStore> trails,
-                 std::unique_ptr<detect::DomainMatcher> matcher,
+    // `generations` and `iface_names` outlive the worker (the Analyzer holds them). The
+    // stores and name tables of the generations are shared by every worker; the name cache
+    // of each is the worker's own.
+    FlowAnalysis(const TrailGenerations& generations,
                  std::shared_ptr<const trails::Whitelist> whitelist, const IfaceNames& iface_names,
                  const detect::HttpHeuristicsConfig& http_heuristics);
 
-    // Analyses `records` (in order), then releases what waited past `batch_end_ns`.
+    // Analyses `records` (in order), each against the trails of its generation, then
+    // releases what waited past `batch_end_ns`.
     void analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
                  WorkerOutput& out);
     // Releases what waited past `now_ns`, or everything.
@@ -93,14 +96,25 @@ class FlowAnalysis {
     void flush(WorkerOutput& out);
 
     WorkerStats stats() const;
-    const detect::DomainMatcher& matcher() const { return *matcher_; }
 
   private:
     void analyse(const DecodedRecord& record, WorkerOutput& out);
+    // Follows the generations kept: matchers made for a new one, dropped for one gone.
+    void refresh_generations();
+    // Points the detectors' context at `generation` (the newest when it is no longer kept).
+    void select(std::uint32_t generation);
 
-    std::shared_ptr<const trails::TrailStore> trails_;
+    struct Matchers {
+        std::uint32_t generation;
+        std::unique_ptr<detect::TrailMatchers> matchers;
+    };
+    const TrailGenerations& generations_;
+    std::uint64_t generations_version_ = 0;
+    std::vector<Matchers> matchers_;            // oldest first
+    detect::DomainMatcherStats retired_names_;  // of matchers dropped with their generation
+    std::uint64_t stale_records_ = 0;
+    detect::TrailContext context_;                        // what the detectors read
     std::shared_ptr<const trails::Whitelist> whitelist_;  // never null
-    std::unique_ptr<detect::DomainMatcher> matcher_;
     const IfaceNames& iface_names_;
     detect::DnsDetector dns_;
     detect::HttpDetector http_;

@@ -15,8 +15,7 @@
 #include "app/options.h"
 #include "app/trail_loading.h"
 #include "detect/alert.h"
-#include "detect/domain_matcher.h"
-#include "detect/url_matcher.h"
+#include "detect/trail_context.h"
 #include "trails/keys.h"
 #include "trails/loader.h"
 #include "trails/trail_store.h"
@@ -76,8 +75,7 @@ class Lookup {
            std::shared_ptr<const trails::Whitelist> whitelist)
         : store_(std::move(store)),
           whitelist_(std::move(whitelist)),
-          domains_(store_, whitelist_, {}),
-          urls_(store_) {
+          matchers_(store_, whitelist_, {}) {
         store_->for_each_prefix([&](const trails::Prefix& prefix, std::uint32_t) {
             auto& lengths = prefix_lengths_[prefix.addr.is_v4() ? 0 : 1];
             if (std::find(lengths.begin(), lengths.end(), prefix.len) == lengths.end()) {
@@ -136,17 +134,18 @@ class Lookup {
                 break;
             }
             case trails::IndicatorKind::Domain:
-                if (auto match = domains_.match(key)) {
+                if (auto match = matchers_.domains().match(key)) {
                     add("DNS", std::move(match->trail), detect::rule_name(match->rule),
                         match->record_id);
-                } else if (domains_.stats().whitelisted > whitelisted_) {
+                } else if (matchers_.domains().stats().whitelisted > whitelisted_) {
                     why_not = "whitelisted";
                 }
-                whitelisted_ = domains_.stats().whitelisted;
+                whitelisted_ = matchers_.domains().stats().whitelisted;
                 break;
             case trails::IndicatorKind::Url: {
                 const auto slash = key.find('/');
-                if (auto match = urls_.match(key.substr(0, slash), key.substr(slash), "")) {
+                if (auto match = matchers_.context().urls->match(key.substr(0, slash),
+                                                                 key.substr(slash), "")) {
                     add("URL", std::move(match->trail), "url", match->record_id);
                 }
                 break;
@@ -192,8 +191,7 @@ class Lookup {
 
     std::shared_ptr<const trails::TrailStore> store_;
     std::shared_ptr<const trails::Whitelist> whitelist_;
-    detect::DomainMatcher domains_;
-    detect::UrlMatcher urls_;
+    detect::TrailMatchers matchers_;
     std::vector<int> prefix_lengths_[2];  // per family, longest first
     std::uint64_t whitelisted_ = 0;
 };

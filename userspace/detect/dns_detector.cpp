@@ -30,8 +30,7 @@ bool is_checked(const proto::DnsQuestion& q) {
 
 }  // namespace
 
-DnsDetector::DnsDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher)
-    : trails_(std::move(trails)), matcher_(matcher) {}
+DnsDetector::DnsDetector(const TrailContext& trails) : trails_(trails) {}
 
 void DnsDetector::inspect(const proto::Packet& packet, std::uint64_t timestamp_ns,
                           std::string_view in_iface, std::vector<Alert>& out,
@@ -101,11 +100,11 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         if (!is_checked(q)) {
             continue;
         }
-        const auto match = matcher_.match(q.name);
+        const auto match = trails_.domains->match(q.name);
         if (!match) {
             continue;
         }
-        const auto record = trails_->record(match->record_id);
+        const auto record = trails_.store->record(match->record_id);
         Alert alert = dns_alert(seen);
         alert.trail = match->trail;
         alert.info = record.info;
@@ -133,11 +132,11 @@ void DnsDetector::check_answers(const Seen& seen, std::vector<Alert>& out) {
         if (a.type != kTypeA && a.type != kTypeAaaa) {
             continue;
         }
-        const std::uint32_t id = trails_->find_ip(a.address);
+        const std::uint32_t id = trails_.store->find_ip(a.address);
         if (id == trails::kNoRecord) {
             continue;
         }
-        const auto record = trails_->record(id);
+        const auto record = trails_.store->record(id);
         std::string verdict;
         if (record.info.find("sinkhole") != std::string_view::npos) {
             verdict = "sinkholed by " + sinkhole_owner(record.info) + " (malware)";

@@ -10,11 +10,10 @@
 #include <vector>
 
 #include "detect/alert.h"
-#include "detect/domain_matcher.h"
 #include "detect/flow_table.h"
 #include "proto/dns.h"
 #include "proto/packet.h"
-#include "trails/trail_store.h"
+#include "detect/trail_context.h"
 
 namespace spoor::detect {
 
@@ -35,7 +34,8 @@ class DnsDetector {
   public:
     static constexpr std::size_t kMaxTcpFlows = 4096;
 
-    DnsDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher);
+    // `trails` is read at each call: its owner may repoint it between calls.
+    explicit DnsDetector(const TrailContext& trails);
 
     // Appends the alerts of the DNS payload of `packet` (UDP or TCP, port 53) to `out`,
     // and, given `names`, the names its messages show the heuristics.
@@ -64,8 +64,7 @@ class DnsDetector {
     void check_answers(const Seen& seen, std::vector<Alert>& out);
     DnsInfo answer_info() const;  // the `dns` object of the current (response) message
 
-    std::shared_ptr<const trails::TrailStore> trails_;
-    DomainMatcher& matcher_;
+    const TrailContext& trails_;
     proto::DnsMessage message_;  // reused: large, and parsing allocates nothing
     FlowTable<proto::DnsTcpStream> tcp_streams_{kMaxTcpFlows};
     DnsStats stats_;

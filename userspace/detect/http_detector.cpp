@@ -36,13 +36,9 @@ Destination destination(const proto::HttpRequest& request, std::string_view addr
 
 }  // namespace
 
-HttpDetector::HttpDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher,
-                           const HttpHeuristicsConfig& heuristics,
+HttpDetector::HttpDetector(const TrailContext& trails, const HttpHeuristicsConfig& heuristics,
                            std::shared_ptr<const trails::Whitelist> whitelist)
-    : trails_(std::move(trails)),
-      domains_(matcher),
-      urls_(trails_),
-      heuristics_(heuristics, std::move(whitelist)) {}
+    : trails_(trails), heuristics_(heuristics, std::move(whitelist)) {}
 
 void HttpDetector::inspect(const proto::Packet& packet, bool starts_head,
                            std::uint64_t timestamp_ns, std::string_view in_iface,
@@ -123,7 +119,7 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     };
     const auto trail_alert = [&](const char* type, std::string trail, std::uint32_t record_id,
                                  const char* field) {
-        const auto record = trails_->record(record_id);
+        const auto record = trails_.store->record(record_id);
         Alert a = flow_alert(packet, sink.timestamp_ns, sink.in_iface);
         a.trail_type = type;
         a.trail = std::move(trail);
@@ -136,19 +132,19 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
     };
 
     if (const auto name = host_name(where.host); !name.empty()) {
-        if (auto match = domains_.match(name)) {
+        if (auto match = trails_.domains->match(name)) {
             trail_alert("DNS", std::move(match->trail), match->record_id, "http.hostname");
         }
     }
     if (request_.method != "CONNECT") {
-        if (auto match = urls_.match(where.host, where.path, post ? request_.body : "")) {
+        if (auto match = trails_.urls->match(where.host, where.path, post ? request_.body : "")) {
             trail_alert("URL", std::move(match->trail), match->record_id, "http.url");
         }
     }
     bool ua_listed = false;
     if (!request_.user_agent.empty()) {
         if (const std::uint32_t record =
-                trails_->index(trails::IndicatorKind::UserAgent).find(request_.user_agent);
+                trails_.store->index(trails::IndicatorKind::UserAgent).find(request_.user_agent);
             record != trails::kNoRecord) {
             trail_alert("UA", std::string(request_.user_agent), record, "http.http_user_agent");
             ua_listed = true;

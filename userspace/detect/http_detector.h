@@ -17,13 +17,11 @@
 #include <vector>
 
 #include "detect/alert.h"
-#include "detect/domain_matcher.h"
 #include "detect/flow_table.h"
 #include "detect/http_heuristics.h"
-#include "detect/url_matcher.h"
 #include "proto/http.h"
 #include "proto/packet.h"
-#include "trails/trail_store.h"
+#include "detect/trail_context.h"
 
 namespace spoor::detect {
 
@@ -40,9 +38,9 @@ class HttpDetector {
     static constexpr std::size_t kMaxFlows = 4096;
     static constexpr std::uint64_t kResponseWaitNs = 2'000'000'000;
 
-    HttpDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher,
-                 const HttpHeuristicsConfig& heuristics = {},
-                 std::shared_ptr<const trails::Whitelist> whitelist = nullptr);
+    // `trails` is read at each call: its owner may repoint it between calls.
+    explicit HttpDetector(const TrailContext& trails, const HttpHeuristicsConfig& heuristics = {},
+                          std::shared_ptr<const trails::Whitelist> whitelist = nullptr);
 
     // A TCP segment the kernel sent for HTTP: `starts_head` when its payload
     // starts a request or response, else a follow-up of a head begun earlier.
@@ -87,9 +85,7 @@ class HttpDetector {
     proto::HttpStatus analyse_response(std::span<const std::uint8_t> head, const Sink& sink);
     void release_oldest(std::vector<Alert>& out);  // of the waiting flows
 
-    std::shared_ptr<const trails::TrailStore> trails_;
-    DomainMatcher& domains_;
-    UrlMatcher urls_;
+    const TrailContext& trails_;
     HttpHeuristics heuristics_;
     std::vector<HttpFinding> findings_;  // reused
     FlowTable<PendingHead> pending_{kMaxFlows};

@@ -40,8 +40,7 @@ std::string colon_separated(const std::string& hex) {
 
 }  // namespace
 
-TlsDetector::TlsDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher)
-    : trails_(std::move(trails)), domains_(matcher) {}
+TlsDetector::TlsDetector(const TrailContext& trails) : trails_(trails) {}
 
 void TlsDetector::inspect_tcp(const proto::Packet& packet, bool starts_record,
                               std::uint64_t timestamp_ns, std::string_view in_iface,
@@ -146,16 +145,16 @@ void TlsDetector::check_client_hello(std::span<const std::uint8_t> body, const S
     info.ja4 = proto::ja4(hello_, seen.quic);
 
     if (!hello_.sni.empty()) {
-        if (auto match = domains_.match(hello_.sni)) {
+        if (auto match = trails_.domains->match(hello_.sni)) {
             add_alert(seen, info, "SNI", std::move(match->trail), match->record_id,
                       seen.quic ? "quic.sni" : "tls.sni", out);
         }
     }
-    if (const auto record = trails_->index(trails::IndicatorKind::Ja4).find(info.ja4);
+    if (const auto record = trails_.store->index(trails::IndicatorKind::Ja4).find(info.ja4);
         record != trails::kNoRecord) {
         add_alert(seen, info, "JA4", info.ja4, record, seen.quic ? "quic.ja4" : "tls.ja4", out);
     }
-    if (const auto record = trails_->index(trails::IndicatorKind::Ja3).find(info.ja3);
+    if (const auto record = trails_.store->index(trails::IndicatorKind::Ja3).find(info.ja3);
         record != trails::kNoRecord) {
         add_alert(seen, info, "JA4", info.ja3, record, seen.quic ? "quic.ja3.hash" : "tls.ja3.hash",
                   out);
@@ -170,7 +169,7 @@ void TlsDetector::check_certificate(std::span<const std::uint8_t> body, const Se
         return;
     }
     ++stats_.certificates;
-    if (const auto record = trails_->index(trails::IndicatorKind::CertSha1).find(sha1);
+    if (const auto record = trails_.store->index(trails::IndicatorKind::CertSha1).find(sha1);
         record != trails::kNoRecord) {
         TlsInfo info;
         info.fingerprint = colon_separated(sha1);
@@ -182,7 +181,7 @@ void TlsDetector::check_certificate(std::span<const std::uint8_t> body, const Se
 void TlsDetector::add_alert(const Seen& seen, TlsInfo info, const char* type, std::string trail,
                             std::uint32_t record_id, const char* field,
                             std::vector<Alert>& out) const {
-    const auto record = trails_->record(record_id);
+    const auto record = trails_.store->record(record_id);
     Alert alert = flow_alert(seen.packet, seen.timestamp_ns, seen.in_iface);
     alert.app_proto = seen.quic ? "quic" : "tls";
     alert.tls = std::move(info);

@@ -13,12 +13,11 @@
 #include <vector>
 
 #include "detect/alert.h"
-#include "detect/domain_matcher.h"
 #include "detect/flow_table.h"
 #include "proto/packet.h"
 #include "proto/quic.h"
 #include "proto/tls.h"
-#include "trails/trail_store.h"
+#include "detect/trail_context.h"
 
 namespace spoor::detect {
 
@@ -35,7 +34,8 @@ class TlsDetector {
   public:
     static constexpr std::size_t kMaxFlows = 4096;
 
-    TlsDetector(std::shared_ptr<const trails::TrailStore> trails, DomainMatcher& matcher);
+    // `trails` is read at each call: its owner may repoint it between calls.
+    explicit TlsDetector(const TrailContext& trails);
 
     // A TCP segment the kernel sent for TLS: `starts_record` when its payload
     // starts a handshake record, else a follow-up of one begun earlier.
@@ -76,8 +76,7 @@ class TlsDetector {
     void add_alert(const Seen& seen, TlsInfo info, const char* type, std::string trail,
                    std::uint32_t record_id, const char* field, std::vector<Alert>& out) const;
 
-    std::shared_ptr<const trails::TrailStore> trails_;
-    DomainMatcher& domains_;
+    const TrailContext& trails_;
     FlowTable<Handshake> handshakes_{kMaxFlows};
     FlowTable<QuicHandshake> quic_{kMaxFlows};
     proto::QuicInitialDecoder quic_decoder_;

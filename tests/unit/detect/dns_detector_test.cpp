@@ -24,8 +24,8 @@ struct Fixture {
               SourceRank::StaticMalware);
         return trails::store_of(s);
     }();
-    detect::DomainMatcher matcher{store, std::make_shared<trails::Whitelist>(), {}};
-    detect::DnsDetector dns{store, matcher};
+    detect::TrailMatchers matchers{store, std::make_shared<trails::Whitelist>(), {}};
+    detect::DnsDetector dns{matchers.context()};
     std::vector<std::uint8_t> frame;  // keeps the decoded packet's payload alive
     std::vector<detect::Alert> alerts;
 

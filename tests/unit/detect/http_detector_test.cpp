@@ -37,8 +37,8 @@ struct Fixture {
               SourceRank::StaticMalware);
         return trails::store_of(s);
     }();
-    detect::DomainMatcher matcher{store, std::make_shared<trails::Whitelist>(), {}};
-    detect::HttpDetector http{store, matcher};
+    detect::TrailMatchers matchers{store, std::make_shared<trails::Whitelist>(), {}};
+    detect::HttpDetector http{matchers.context()};
     std::vector<detect::Alert> alerts;
 
     static constexpr std::uint64_t kTime = 1'780'000'000'000'000'000ull;

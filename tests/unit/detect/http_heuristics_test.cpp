@@ -26,15 +26,15 @@ struct Fixture {
         w->add_domain("updates.example");
         return w;
     }();
-    detect::DomainMatcher matcher;
+    detect::TrailMatchers matchers;
     detect::HttpDetector http;
     std::vector<detect::Alert> alerts;
     std::vector<std::uint64_t> paths;
 
     explicit Fixture(detect::HttpHeuristicsConfig config = {}, const trails::TrailSet& set = {})
         : store(trails::store_of(set)),
-          matcher(store, whitelist, {}),
-          http(store, matcher, with_local(std::move(config)), whitelist) {}
+          matchers(store, whitelist, {}),
+          http(matchers.context(), with_local(std::move(config)), whitelist) {}
 
     static detect::HttpHeuristicsConfig with_local(detect::HttpHeuristicsConfig config) {
         config.local = local_net();

@@ -56,8 +56,8 @@ struct Fixture {
           }()) {}
 
     std::shared_ptr<const trails::TrailStore> store;
-    detect::DomainMatcher matcher{store, std::make_shared<trails::Whitelist>(), {}};
-    detect::TlsDetector tls{store, matcher};
+    detect::TrailMatchers matchers{store, std::make_shared<trails::Whitelist>(), {}};
+    detect::TlsDetector tls{matchers.context()};
     std::vector<detect::Alert> alerts;
 
     void see(const FrameSpec& spec, bool starts_record = true) {
