@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "records.h"
 #include "support/test_support.h"
 #include "trails/formats.h"
 #include "trails/loader.h"
@@ -16,18 +17,20 @@ namespace {
 
 namespace fs = std::filesystem;
 using spoor::IpAddress;
+using spoor::test::address;
+using spoor::test::cidr;
+using spoor::test::domain;
+using spoor::test::ip_port;
 using spoor::test::TempDir;
+using spoor::test::url;
 using spoor::trails::detect_format;
 using spoor::trails::format_from_name;
-using spoor::trails::IpPort;
 using spoor::trails::load_trails;
 using spoor::trails::LoadReport;
 using spoor::trails::MalformedLine;
-using spoor::trails::Prefix;
 using spoor::trails::SourceRank;
 using spoor::trails::TrailFormat;
 using spoor::trails::TrailLoadError;
-using spoor::trails::TrailRecord;
 using spoor::trails::TrailSet;
 using spoor::trails::TrailSource;
 
@@ -192,26 +195,6 @@ bool has_malformed(const LoadReport& report, const fs::path& file, std::size_t l
                            return m.file == file.string() && m.line == line &&
                                   m.reason.find(reason) != std::string::npos;
                        });
-}
-
-const TrailRecord& domain(const TrailSet& set, const std::string& name) {
-    return set.record(set.domains.at(name));
-}
-
-const TrailRecord& address(const TrailSet& set, const char* text) {
-    return set.record(set.ips.at(IpAddress::parse(text).value()));
-}
-
-const TrailRecord& cidr(const TrailSet& set, const char* text, std::uint8_t len) {
-    return set.record(set.cidrs.at(Prefix{IpAddress::parse(text).value(), len}));
-}
-
-const TrailRecord& ip_port(const TrailSet& set, const char* text, std::uint16_t port) {
-    return set.record(set.ipports.at(IpPort{IpAddress::parse(text).value(), port}));
-}
-
-const TrailRecord& url(const TrailSet& set, const std::string& key) {
-    return set.record(set.urls.at(key));
 }
 
 }  // namespace
