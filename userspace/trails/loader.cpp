@@ -8,13 +8,16 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <system_error>
 
 #include "common/text.h"
+#include "trails/formats.h"
 #include "trails/keys.h"
+#include "trails/line_rules.h"
 
 namespace spoor::trails {
 
@@ -35,31 +38,6 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 bool iends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() &&
            equals_ignoring_case(s.substr(s.size() - suffix.size()), suffix);
-}
-
-// A comment starts at a '#' that opens the line or follows whitespace; a '#'
-// inside a token is data (URL fragments such as "webhook.site/#!/view/...").
-std::string_view strip_comment(std::string_view line) {
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        if (line[i] == '#' && (i == 0 || is_ascii_space(line[i - 1]))) {
-            return line.substr(0, i);
-        }
-    }
-    return line;
-}
-
-// Length of a leading "scheme://", 0 when there is none.
-std::size_t scheme_length(std::string_view s) {
-    const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-    if (s.empty() || !is_alpha(s[0])) {
-        return 0;
-    }
-    std::size_t i = 1;
-    while (i < s.size() &&
-           (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-')) {
-        ++i;
-    }
-    return s.substr(i).starts_with("://") ? i + 3 : 0;
 }
 
 bool has_space(std::string_view s) {
@@ -104,11 +82,7 @@ bool is_hex(std::string_view s) {
     });
 }
 
-struct TypedPrefix {
-    std::string_view prefix;
-    IndicatorKind kind;
-};
-constexpr std::array<TypedPrefix, 4> kTypedPrefixes{{
+constexpr std::array<KindName, 4> kTypedPrefixes{{
     {"ua:", IndicatorKind::UserAgent},
     {"sha1:", IndicatorKind::CertSha1},
     {"ja3:", IndicatorKind::Ja3},
@@ -117,7 +91,7 @@ constexpr std::array<TypedPrefix, 4> kTypedPrefixes{{
 
 bool is_typed_kind(IndicatorKind kind) {
     return std::any_of(kTypedPrefixes.begin(), kTypedPrefixes.end(),
-                       [kind](const TypedPrefix& t) { return t.kind == kind; });
+                       [kind](const KindName& t) { return t.kind == kind; });
 }
 
 // The value of a ua:/sha1:/ja3:/ja4: trail, which no shape rule could recognise.
@@ -187,76 +161,6 @@ std::optional<IndicatorKind> kind_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-// Calls fn(line) for each line of `content`, without its end-of-line bytes.
-template <typename Fn>
-void for_each_line(std::string_view content, Fn&& fn) {
-    // A UTF-8 byte order mark would otherwise glue itself to the first trail.
-    if (content.starts_with("\xEF\xBB\xBF")) {
-        content.remove_prefix(3);
-    }
-    while (!content.empty()) {
-        const auto end = content.find('\n');
-        std::string_view line = content.substr(0, end);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        fn(line);
-        if (end == std::string_view::npos) {
-            break;
-        }
-        content.remove_prefix(end + 1);
-    }
-}
-
-// Splits one CSV row into `fields` (reused across rows) and returns how many it
-// holds: double-quoted fields may hold commas, "" is a quote. -1: a quote left open.
-int split_csv(std::string_view row, std::vector<std::string>& fields) {
-    std::size_t count = 0;
-    std::size_t i = 0;
-    while (true) {
-        if (fields.size() <= count) {
-            fields.emplace_back();
-        }
-        std::string& field = fields[count++];
-        field.clear();
-        while (i < row.size() && (row[i] == ' ' || row[i] == '\t')) {
-            ++i;
-        }
-        if (i < row.size() && row[i] == '"') {
-            ++i;
-            bool closed = false;
-            while (i < row.size()) {
-                if (row[i] == '"') {
-                    if (i + 1 < row.size() && row[i + 1] == '"') {
-                        field.push_back('"');
-                        i += 2;
-                        continue;
-                    }
-                    ++i;
-                    closed = true;
-                    break;
-                }
-                field.push_back(row[i++]);
-            }
-            if (!closed) {
-                return -1;
-            }
-            // Anything between the closing quote and the next comma is kept as written.
-            const auto comma = row.find(',', i);
-            field.append(trim(row.substr(i, comma - i)));
-            i = comma;
-        } else {
-            const auto comma = row.find(',', i);
-            field.assign(trim(row.substr(i, comma - i)));
-            i = comma;
-        }
-        if (i == std::string_view::npos) {
-            return static_cast<int>(count);
-        }
-        ++i;  // past the comma: another field follows, possibly empty
-    }
-}
-
 // The class folder ("malware", "malicious", "suspicious") nearest to the file
 // among `folders`, as the rank it gives.
 std::optional<SourceRank> class_rank(const fs::path& folders) {
@@ -299,14 +203,26 @@ std::string info_for(const fs::path& file, std::optional<SourceRank> folder_clas
     return info;
 }
 
-enum class ListFormat : std::uint8_t { Plain, Csv };
+// The reference of a list's trails where the list does not say: whose it is, by rank.
+std::string reference_for(SourceRank rank) {
+    switch (rank) {
+        case SourceRank::Custom:
+            return "(custom)";
+        case SourceRank::Feed:
+            return "(feed)";
+        default:
+            return "(static)";
+    }
+}
 
-std::optional<ListFormat> list_format(std::string_view name) {
+// How a file met inside a folder or archive is read: by its extension only, as
+// Maltrail's tree must load exactly as it always has.
+std::optional<TrailFormat> list_format(std::string_view name) {
     if (iends_with(name, ".txt")) {
-        return ListFormat::Plain;
+        return TrailFormat::List;
     }
     if (iends_with(name, ".csv")) {
-        return ListFormat::Csv;
+        return TrailFormat::Csv;
     }
     return std::nullopt;
 }
@@ -325,7 +241,9 @@ bool is_archive_name(std::string_view name) {
     throw TrailLoadError("trail source " + path.string() + ": " + cause);
 }
 
-void read_file(const fs::path& path, std::string& content) {
+// The whole file, or its first `limit` bytes.
+void read_file(const fs::path& path, std::string& content,
+               std::streamoff limit = std::numeric_limits<std::streamoff>::max()) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         fail(path, std::strerror(errno));
@@ -336,11 +254,15 @@ void read_file(const fs::path& path, std::string& content) {
     if (size < 0) {
         fail(path, "cannot determine its size");
     }
-    content.resize(static_cast<std::size_t>(size));
-    if (!in.read(content.data(), size)) {
+    const std::streamoff wanted = std::min<std::streamoff>(size, limit);
+    content.resize(static_cast<std::size_t>(wanted));
+    if (!in.read(content.data(), wanted)) {
         fail(path, "read error");
     }
 }
+
+// Enough of a file to see its comment block and first rows.
+constexpr std::streamoff kDetectionBytes = 64 * 1024;
 
 struct ArchiveFree {
     void operator()(archive* a) const { archive_read_free(a); }
@@ -350,31 +272,41 @@ struct ArchiveFree {
 struct ListFile {
     std::string sort_key;  // path below the source, '/'-separated
     std::string name;      // as reported in malformed lines
-    ListFormat format = ListFormat::Plain;
+    TrailFormat format = TrailFormat::List;
     std::optional<SourceRank> folder_class;
     std::string content;  // archives only: read up front, since entries come unsorted
+};
+
+// What a source turned out to be, before any of them is read.
+struct PlannedSource {
+    enum class Shape : std::uint8_t { Directory, Archive, File };
+    const TrailSource* source = nullptr;
+    Shape shape = Shape::File;
+    TrailFormat format = TrailFormat::List;  // files only
 };
 
 class Loader {
   public:
     explicit Loader(LoadReport& report) : report_(report) {}
 
-    void load_source(const fs::path& source);
+    void load(const std::vector<TrailSource>& sources);
     TrailSet take() { return std::move(set_); }
 
   private:
-    void load_directory(const fs::path& dir);
-    void load_archive(const fs::path& path);
+    PlannedSource plan(const TrailSource& source);
+    void load_file(const TrailSource& source, TrailFormat format);
+    void load_directory(const TrailSource& source);
+    void load_archive(const TrailSource& source);
     // Reads a tree's files in path order; the tree is static when any file sits in a class folder.
-    void load_tree(std::vector<ListFile>& files, const fs::path* dir);
-    void load_plain(std::string_view content, const std::string& name, const TrailRecord& record,
-                    SourceRank rank);
-    void load_csv(std::string_view content, const std::string& name);
-    void malformed(const std::string& name, std::size_t line, std::string_view text,
-                   std::string_view reason);
+    void load_tree(std::vector<ListFile>& files, const fs::path* dir, const TrailSource& source);
+    void load_plain(std::string_view content, const TrailRecord& record, SourceRank rank,
+                    TrailWriter& out);
+    void load_csv(std::string_view content, TrailWriter& out);
 
     LoadReport& report_;
     TrailSet set_;
+    IprepCategories categories_;
+    bool has_categories_ = false;
     // Reused across lines so that parsing does not allocate per line.
     ParsedLine parsed_{IndicatorKind::Ip, {}};
     std::string reason_;
@@ -382,33 +314,117 @@ class Loader {
     std::vector<std::string> fields_;
 };
 
-void Loader::load_source(const fs::path& source) {
-    std::error_code ec;
-    const auto status = fs::status(source, ec);
-    if (status.type() == fs::file_type::not_found) {
-        fail(source, "no such file or directory");
+void Loader::load(const std::vector<TrailSource>& sources) {
+    std::vector<PlannedSource> plans;
+    plans.reserve(sources.size());
+    for (const auto& source : sources) {
+        plans.push_back(plan(source));
     }
-    if (ec) {
-        fail(source, ec.message());
+    const auto is_categories = [](const PlannedSource& p) {
+        return p.shape == PlannedSource::Shape::File && p.format == TrailFormat::IprepCategories;
+    };
+    // Categories first: they hold no trails, and an iprep file then finds them
+    // wherever they stand in the list.
+    for (const auto& p : plans) {
+        if (is_categories(p)) {
+            load_file(*p.source, p.format);
+        }
     }
-    const std::string name = source.filename().string();
-    if (fs::is_directory(status)) {
-        load_directory(source);
-    } else if (is_archive_name(name)) {
-        load_archive(source);
-    } else if (list_format(name) == ListFormat::Csv) {
-        read_file(source, buffer_);
-        load_csv(buffer_, source.string());
-    } else {
-        // A list named on its own is the operator's: custom, whatever its folder.
-        read_file(source, buffer_);
-        const TrailRecord record{info_for(source, class_rank(source.parent_path().filename())),
-                                 "(custom)"};
-        load_plain(buffer_, source.string(), record, SourceRank::Custom);
+    for (const auto& p : plans) {
+        switch (p.shape) {
+            case PlannedSource::Shape::Directory:
+                load_directory(*p.source);
+                break;
+            case PlannedSource::Shape::Archive:
+                load_archive(*p.source);
+                break;
+            case PlannedSource::Shape::File:
+                if (!is_categories(p)) {
+                    load_file(*p.source, p.format);
+                }
+                break;
+        }
     }
 }
 
-void Loader::load_directory(const fs::path& dir) {
+PlannedSource Loader::plan(const TrailSource& source) {
+    const fs::path& path = source.path;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (status.type() == fs::file_type::not_found) {
+        fail(path, "no such file or directory");
+    }
+    if (ec) {
+        fail(path, ec.message());
+    }
+    const std::string name = path.filename().string();
+    const bool directory = fs::is_directory(status);
+    if (directory || is_archive_name(name)) {
+        if (source.format) {
+            fail(path, "a format describes a single file, not a folder or archive");
+        }
+        return {&source,
+                directory ? PlannedSource::Shape::Directory : PlannedSource::Shape::Archive,
+                TrailFormat::List};
+    }
+    if (source.format) {
+        return {&source, PlannedSource::Shape::File, *source.format};
+    }
+    read_file(path, buffer_, kDetectionBytes);
+    const auto format = detect_format(buffer_);
+    return {&source, PlannedSource::Shape::File,
+            format.value_or(list_format(name).value_or(TrailFormat::List))};
+}
+
+void Loader::load_file(const TrailSource& source, TrailFormat format) {
+    read_file(source.path, buffer_);
+    TrailWriter out(set_, report_, source, source.path.string());
+    // A list named on its own takes its info from its name (and a class folder it
+    // sits in), its reference from whose it is.
+    const auto own_record = [&] {
+        return TrailRecord{info_for(source.path, class_rank(source.path.parent_path().filename())),
+                           reference_for(source.rank)};
+    };
+    switch (format) {
+        case TrailFormat::List:
+            load_plain(buffer_, own_record(), source.rank, out);
+            break;
+        case TrailFormat::Csv:
+            load_csv(buffer_, out);
+            break;
+        case TrailFormat::Hosts:
+            read_hosts(buffer_, own_record(), out);
+            break;
+        case TrailFormat::IprepCategories:
+            read_iprep_categories(buffer_, categories_, out);
+            has_categories_ = true;
+            break;
+        case TrailFormat::Iprep:
+            read_iprep(buffer_, has_categories_ ? &categories_ : nullptr, out);
+            break;
+        case TrailFormat::Zeek:
+            read_zeek_intel(buffer_, out);
+            break;
+        case TrailFormat::Feodo:
+            read_feodo(buffer_, out);
+            break;
+        case TrailFormat::Urlhaus:
+            read_urlhaus(buffer_, out);
+            break;
+        case TrailFormat::Threatfox:
+            read_threatfox(buffer_, out);
+            break;
+        case TrailFormat::Sslbl:
+            read_sslbl(buffer_, out);
+            break;
+        case TrailFormat::SslblJa3:
+            read_sslbl_ja3(buffer_, out);
+            break;
+    }
+}
+
+void Loader::load_directory(const TrailSource& source) {
+    const fs::path& dir = source.path;
     // The folder's own name counts as a class folder too ("--trails static/malware").
     const fs::path normal = dir.lexically_normal();
     const fs::path own_name =
@@ -431,10 +447,11 @@ void Loader::load_directory(const fs::path& dir) {
     if (ec) {
         fail(dir, ec.message());
     }
-    load_tree(files, &dir);
+    load_tree(files, &dir, source);
 }
 
-void Loader::load_archive(const fs::path& path) {
+void Loader::load_archive(const TrailSource& source) {
+    const fs::path& path = source.path;
     std::unique_ptr<archive, ArchiveFree> ar(archive_read_new());
     if (!ar) {
         fail(path, "out of memory");
@@ -486,10 +503,11 @@ void Loader::load_archive(const fs::path& path) {
         }
         files.push_back(std::move(file));
     }
-    load_tree(files, nullptr);
+    load_tree(files, nullptr, source);
 }
 
-void Loader::load_tree(std::vector<ListFile>& files, const fs::path* dir) {
+void Loader::load_tree(std::vector<ListFile>& files, const fs::path* dir,
+                       const TrailSource& source) {
     std::sort(files.begin(), files.end(),
               [](const ListFile& a, const ListFile& b) { return a.sort_key < b.sort_key; });
     const bool is_static = std::any_of(
@@ -500,38 +518,36 @@ void Loader::load_tree(std::vector<ListFile>& files, const fs::path* dir) {
             read_file(*dir / file.sort_key, buffer_);
             content = buffer_;
         }
-        if (file.format == ListFormat::Csv) {
-            load_csv(content, file.name);
+        TrailWriter out(set_, report_, source, file.name);
+        if (file.format == TrailFormat::Csv) {
+            load_csv(content, out);
         } else {
             const SourceRank rank =
-                file.folder_class.value_or(is_static ? SourceRank::StaticTop : SourceRank::Custom);
+                file.folder_class.value_or(is_static ? SourceRank::StaticTop : source.rank);
             const TrailRecord record{info_for(file.sort_key, file.folder_class),
-                                     is_static ? "(static)" : "(custom)"};
-            load_plain(content, file.name, record, rank);
+                                     is_static ? "(static)" : reference_for(source.rank)};
+            load_plain(content, record, rank, out);
         }
         std::string().swap(file.content);  // give the memory back as the set grows
     }
 }
 
-void Loader::load_plain(std::string_view content, const std::string& name,
-                        const TrailRecord& record, SourceRank rank) {
-    ++report_.files;
+void Loader::load_plain(std::string_view content, const TrailRecord& record, SourceRank rank,
+                        TrailWriter& out) {
     std::size_t line_no = 0;
     for_each_line(content, [&](std::string_view line) {
         ++line_no;
         if (parse_trail_line(line, parsed_, reason_)) {
-            set_.add(parsed_.kind, parsed_.key, record, rank);
-            ++report_.lines;
+            out.add(parsed_.kind, parsed_.key, record, rank);
         } else if (!reason_.empty()) {
-            malformed(name, line_no, line, reason_);
+            out.malformed(line_no, line, reason_);
         }
     });
 }
 
 // abuse.ch SSLBL's certificate list ("# Listingdate,SHA1,Listingreason"): a row is
-// "2024-06-18 07:22:48,<sha1>,AsyncRAT C&C". Its reason becomes the info, as
-// Maltrail's lists name a family: "asyncrat c&c (malware)".
-bool is_sslbl_row(const std::vector<std::string>& fields, int count) {
+// "2024-06-18 07:22:48,<sha1>,AsyncRAT C&C".
+bool is_sslbl_row(const std::vector<std::string>& fields, std::size_t count) {
     if (count != 3 || fields[0].size() != 19 || fields[1].size() != 40 || !is_hex(fields[1])) {
         return false;
     }
@@ -549,89 +565,151 @@ bool is_sslbl_row(const std::vector<std::string>& fields, int count) {
     return true;
 }
 
-void Loader::load_csv(std::string_view content, const std::string& name) {
-    ++report_.files;
-    std::size_t line_no = 0;
+void Loader::load_csv(std::string_view content, TrailWriter& out) {
     bool first_row = true;
     TrailRecord record;
-    for_each_line(content, [&](std::string_view line) {
-        ++line_no;
-        const std::string_view row = trim(line);
-        if (row.empty() || row.starts_with('#')) {
-            return;
-        }
-        const int count = split_csv(row, fields_);
-        const bool header = first_row && count >= 2 && equals_ignoring_case(fields_[0], "trail") &&
-                            equals_ignoring_case(fields_[1], "info");
-        first_row = false;
-        if (header) {
-            return;
-        }
-        if (count < 0) {
-            malformed(name, line_no, line, "unterminated quote");
-            return;
-        }
-        if (is_sslbl_row(fields_, count)) {
-            assign_lower_ascii(fields_[2].empty() ? "malicious certificate" : fields_[2],
-                               record.info);
-            record.info += " (malware)";
-            record.reference = "(sslbl.abuse.ch)";
-            std::string sha1;
-            assign_lower_ascii(fields_[1], sha1);
-            set_.add(IndicatorKind::CertSha1, sha1, record, SourceRank::Feed);
-            ++report_.lines;
-            return;
-        }
-        if (count < 2) {
-            malformed(name, line_no, line, "expected trail,info[,reference[,type]]");
-            return;
-        }
-        if (fields_[1].empty()) {
-            malformed(name, line_no, line, "empty info");
-            return;
-        }
-        const std::string_view type = count >= 4 ? std::string_view(fields_[3]) : "";
-        bool ok = false;
-        if (type.empty()) {
-            ok = parse_trail_line(fields_[0], parsed_, reason_);
-        } else if (const auto kind = kind_from_name(type); !kind) {
-            reason_ = "unknown type '" + std::string(type) + "'";
-        } else if (is_typed_kind(*kind)) {
-            ok = parse_typed(*kind, fields_[0], parsed_, reason_);
-        } else {
-            // A shape type only confirms what the line rules find (a /32 is stored as an IP).
-            ok = parse_trail_line(fields_[0], parsed_, reason_);
-            const bool same = parsed_.kind == *kind ||
-                              (*kind == IndicatorKind::Cidr && parsed_.kind == IndicatorKind::Ip);
-            if (ok && !same) {
-                ok = false;
-                reason_ = std::string("not a ") + kind_name(*kind) + " trail";
+    const auto no_comment = [](std::size_t, std::string_view, std::string_view) {};
+    for_each_csv_row(
+        content, fields_, out, no_comment,
+        [&](std::size_t line_no, std::string_view line, std::size_t count) {
+            const bool header = first_row && count >= 2 &&
+                                equals_ignoring_case(fields_[0], "trail") &&
+                                equals_ignoring_case(fields_[1], "info");
+            first_row = false;
+            if (header) {
+                return;
             }
-        }
-        if (!ok) {
-            malformed(name, line_no, line, reason_.empty() ? "empty trail" : reason_);
-            return;
-        }
-        record.info = fields_[1];
-        record.reference = count >= 3 ? fields_[2] : std::string();
-        SourceRank rank = SourceRank::Feed;
-        if (record.reference.find("(custom)") != std::string::npos) {
-            rank = SourceRank::Custom;
-        } else if (record.reference.find("(static)") != std::string::npos) {
-            rank = SourceRank::StaticTop;
-        }
-        set_.add(parsed_.kind, parsed_.key, record, rank);
-        ++report_.lines;
-    });
-}
-
-void Loader::malformed(const std::string& name, std::size_t line, std::string_view text,
-                       std::string_view reason) {
-    report_.malformed.push_back(
-        MalformedLine{name, line, std::string(trim(text)), std::string(reason)});
+            // SSLBL's certificate list, found among trails.csv files, is a feed whatever its place.
+            if (is_sslbl_row(fields_, count)) {
+                add_sslbl_certificate(fields_[1], fields_[2], SourceRank::Feed, line_no, line, out);
+                return;
+            }
+            if (count < 2) {
+                out.malformed(line_no, line, "expected trail,info[,reference[,type]]");
+                return;
+            }
+            if (fields_[1].empty()) {
+                out.malformed(line_no, line, "empty info");
+                return;
+            }
+            const std::string_view type = count >= 4 ? std::string_view(fields_[3]) : "";
+            bool ok = false;
+            if (type.empty()) {
+                ok = parse_trail_line(fields_[0], parsed_, reason_);
+            } else if (const auto kind = kind_from_name(type); !kind) {
+                reason_ = "unknown type '" + std::string(type) + "'";
+            } else {
+                ok = parse_trail_of_kind(*kind, fields_[0], parsed_, reason_);
+            }
+            if (!ok) {
+                out.malformed(line_no, line, reason_.empty() ? "empty trail" : reason_);
+                return;
+            }
+            record.info = fields_[1];
+            record.reference = count >= 3 ? fields_[2] : std::string();
+            SourceRank rank = SourceRank::Feed;
+            if (record.reference.find("(custom)") != std::string::npos) {
+                rank = SourceRank::Custom;
+            } else if (record.reference.find("(static)") != std::string::npos) {
+                rank = SourceRank::StaticTop;
+            }
+            out.add(parsed_.kind, parsed_.key, record, rank);
+        });
 }
 
 }  // namespace
+
+// A comment starts at a '#' that opens the line or follows whitespace; a '#'
+// inside a token is data (URL fragments such as "webhook.site/#!/view/...").
+std::string_view strip_comment(std::string_view line) {
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '#' && (i == 0 || is_ascii_space(line[i - 1]))) {
+            return line.substr(0, i);
+        }
+    }
+    return line;
+}
+
+std::size_t scheme_length(std::string_view s) {
+    const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (s.empty() || !is_alpha(s[0])) {
+        return 0;
+    }
+    std::size_t i = 1;
+    while (i < s.size() &&
+           (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-')) {
+        ++i;
+    }
+    return s.substr(i).starts_with("://") ? i + 3 : 0;
+}
+
+int split_csv(std::string_view row, std::vector<std::string>& fields) {
+    std::size_t count = 0;
+    std::size_t i = 0;
+    while (true) {
+        if (fields.size() <= count) {
+            fields.emplace_back();
+        }
+        std::string& field = fields[count++];
+        field.clear();
+        while (i < row.size() && (row[i] == ' ' || row[i] == '\t')) {
+            ++i;
+        }
+        if (i < row.size() && row[i] == '"') {
+            ++i;
+            bool closed = false;
+            while (i < row.size()) {
+                if (row[i] == '"') {
+                    if (i + 1 < row.size() && row[i + 1] == '"') {
+                        field.push_back('"');
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    closed = true;
+                    break;
+                }
+                field.push_back(row[i++]);
+            }
+            if (!closed) {
+                return -1;
+            }
+            // Anything between the closing quote and the next comma is kept as written.
+            const auto comma = row.find(',', i);
+            field.append(trim(row.substr(i, comma - i)));
+            i = comma;
+        } else {
+            const auto comma = row.find(',', i);
+            field.assign(trim(row.substr(i, comma - i)));
+            i = comma;
+        }
+        if (i == std::string_view::npos) {
+            return static_cast<int>(count);
+        }
+        ++i;  // past the comma: another field follows, possibly empty
+    }
+}
+
+bool parse_trail_of_kind(IndicatorKind kind, std::string_view text, ParsedLine& out,
+                         std::string& reason) {
+    bool ok = false;
+    if (is_typed_kind(kind)) {
+        ok = parse_typed(kind, text, out, reason);
+    } else {
+        // A shape kind only confirms what the line rules find (a /32 is stored as an IP).
+        ok = parse_trail_line(text, out, reason);
+        const bool same =
+            out.kind == kind || (kind == IndicatorKind::Cidr && out.kind == IndicatorKind::Ip);
+        if (ok && !same) {
+            ok = false;
+            reason = std::string("not a ") + kind_name(kind) + " trail";
+        }
+    }
+    if (!ok && reason.empty()) {
+        reason = std::string("empty ") + kind_name(kind);
+    }
+    return ok;
+}
 
 bool parse_trail_line(std::string_view line, ParsedLine& out, std::string& reason) {
     reason.clear();
@@ -640,8 +718,8 @@ bool parse_trail_line(std::string_view line, ParsedLine& out, std::string& reaso
         return false;
     }
     for (const auto& typed : kTypedPrefixes) {
-        if (istarts_with(text, typed.prefix)) {
-            return parse_typed(typed.kind, text.substr(typed.prefix.size()), out, reason);
+        if (istarts_with(text, typed.name)) {
+            return parse_typed(typed.kind, text.substr(typed.name.size()), out, reason);
         }
     }
 
@@ -725,12 +803,45 @@ bool parse_trail_line(std::string_view line, ParsedLine& out, std::string& reaso
     return true;
 }
 
-TrailSet load_trails(const std::vector<fs::path>& sources, LoadReport& report) {
-    Loader loader(report);
-    for (const auto& source : sources) {
-        loader.load_source(source);
+std::optional<TrailFormat> format_from_name(std::string_view name) {
+    struct Named {
+        std::string_view name;
+        TrailFormat format;
+    };
+    static constexpr std::array<Named, 11> kNames{{
+        {"list", TrailFormat::List},
+        {"csv", TrailFormat::Csv},
+        {"hosts", TrailFormat::Hosts},
+        {"iprep", TrailFormat::Iprep},
+        {"iprep-categories", TrailFormat::IprepCategories},
+        {"zeek", TrailFormat::Zeek},
+        {"feodo", TrailFormat::Feodo},
+        {"urlhaus", TrailFormat::Urlhaus},
+        {"threatfox", TrailFormat::Threatfox},
+        {"sslbl", TrailFormat::Sslbl},
+        {"sslbl-ja3", TrailFormat::SslblJa3},
+    }};
+    for (const auto& named : kNames) {
+        if (equals_ignoring_case(name, named.name)) {
+            return named.format;
+        }
     }
+    return std::nullopt;
+}
+
+TrailSet load_trails(const std::vector<TrailSource>& sources, LoadReport& report) {
+    Loader loader(report);
+    loader.load(sources);
     return loader.take();
+}
+
+TrailSet load_trails(const std::vector<fs::path>& paths, LoadReport& report) {
+    std::vector<TrailSource> sources;
+    sources.reserve(paths.size());
+    for (const auto& path : paths) {
+        sources.emplace_back().path = path;
+    }
+    return load_trails(sources, report);
 }
 
 }  // namespace spoor::trails

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "records.h"
 #include "support/test_support.h"
 #include "trails/loader.h"
 
@@ -13,22 +14,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using spoor::IpAddress;
+using spoor::test::address;
+using spoor::test::domain;
 using spoor::test::TempDir;
 using spoor::trails::IndicatorKind;
 using spoor::trails::load_trails;
 using spoor::trails::LoadReport;
 using spoor::trails::MalformedLine;
 using spoor::trails::TrailLoadError;
-using spoor::trails::TrailRecord;
 using spoor::trails::TrailSet;
-
-const TrailRecord& domain(const TrailSet& set, const std::string& name) {
-    return set.record(set.domains.at(name));
-}
-
-const TrailRecord& address(const TrailSet& set, const char* text) {
-    return set.record(set.ips.at(IpAddress::parse(text).value()));
-}
 
 // A miniature Maltrail static tree under <root>/trails/static.
 void write_static_tree(const TempDir& dir) {

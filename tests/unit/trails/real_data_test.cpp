@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 
 #include "support/test_support.h"
+#include "trails/formats.h"
 #include "trails/loader.h"
 
 namespace {
@@ -215,4 +217,21 @@ TEST_CASE("real Maltrail static set: counts, quirks and merges") {
         differing += (a.info != b.info || a.reference != b.reference) ? 1 : 0;
     }
     CHECK(differing == 0);
+
+    // Given on its own, no file of the static set looks like a provider's format: an
+    // operator's copy of a Maltrail list still loads as a list.
+    std::string recognised;
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+        if (!entry.is_regular_file()) {
+            continue;
+        }
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::string head(64 * 1024, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<std::size_t>(in.gcount()));
+        if (spoor::trails::detect_format(head)) {
+            recognised += "\n  " + entry.path().string();
+        }
+    }
+    CHECK_MESSAGE(recognised.empty(), "read as another format:" << recognised);
 }
