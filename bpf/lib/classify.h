@@ -17,7 +17,7 @@
 
 struct spoor_decision {
     __u32 reasons;    /* enum spoor_reason bits; 0: nothing leaves the kernel */
-    __u32 generation; /* trail slot matched against */
+    __u32 generation; /* trail generation matched against (its slot: the low bit) */
     __u32 copy_len;   /* frame bytes the record should carry (before the snaplen cap) */
     struct spoor_hit hits[SPOOR_SIDES];
 };
@@ -213,6 +213,7 @@ SPOOR_INLINE __u32 spoor_classify(struct spoor_env *env, const __u8 *data, const
 
     gen = spoor_env_generation(env);
     d->generation = gen;
+    gen &= SPOOR_GENERATIONS - 1; /* the maps' slot */
 
     has_port = pkt.has_l4 && (pkt.proto == SPOOR_IPPROTO_TCP || pkt.proto == SPOOR_IPPROTO_UDP);
     spoor_match_address(env, gen, pkt.src, pkt.family, pkt.sport, has_port,

@@ -4,9 +4,10 @@
  * spoor_env_* functions classify.h calls. BPF build only.
  *
  * Trail maps are outer ARRAY_OF_MAPS with SPOOR_GENERATIONS slots; the
- * generation word in `spoor_rt` says which slot is live. Userspace builds a
- * complete new set of inner maps in the spare slot, then flips the word, so
- * a reload never exposes a half-built table.
+ * generation word in `spoor_rt` counts installs, and its low bit says which
+ * slot is live. Userspace builds a complete new set of inner maps in the spare
+ * slot, then writes the next generation, so a reload never exposes a
+ * half-built table; records carry the generation they were matched against.
  */
 #ifndef SPOOR_ENV_KERNEL_H
 #define SPOOR_ENV_KERNEL_H
@@ -164,7 +165,7 @@ SPOOR_INLINE __u64 spoor_env_now(struct spoor_env *env)
 
 SPOOR_INLINE __u32 spoor_env_generation(struct spoor_env *env)
 {
-    return spoor_rt.active_gen & (SPOOR_GENERATIONS - 1);
+    return spoor_rt.active_gen;
 }
 
 SPOOR_INLINE __u32 spoor_env_gen_flags(struct spoor_env *env, __u32 gen)

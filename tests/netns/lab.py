@@ -131,8 +131,9 @@ class Sensor:
             time.sleep(0.1)
         raise AssertionError(f"spoor not ready after {timeout}s:\n{self.log()}")
 
-    def query(self, command):
-        out = self.ns.run(SPOOR, command, "--json", "--control-socket", self.socket)
+    def query(self, command, *args):
+        out = self.ns.run(SPOOR, command, *args, "--json", "--control-socket", self.socket,
+                          timeout=300)
         return json.loads(out.stdout)
 
     def program_ids(self):

@@ -41,9 +41,9 @@ class IpTrails(unittest.TestCase):
                             "--xdp-mode", "native")
         status = sensor.query("status")
         self.assertEqual(status["interfaces"][0]["xdp_mode"], "native")
-        self.assertEqual(status["trails"]["ip"], 1)
-        self.assertEqual(status["trails"]["ipport"], 1)
-        self.assertEqual(status["trails"]["cidr"], 1)
+        self.assertEqual(status["trails"]["counts"]["ip"], 1)
+        self.assertEqual(status["trails"]["counts"]["ipport"], 1)
+        self.assertEqual(status["trails"]["counts"]["cidr"], 1)
 
         self.client("ping", "-c", "3", "-i", "0.2", "10.200.0.2")  # one ICMP flow
         self.curl("10.200.0.2")                                  # two TCP flows

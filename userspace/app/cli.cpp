@@ -142,7 +142,11 @@ void add_run(CLI::App& cli, RunOptions& o) {
                     "Append alerts to DIR/eve-YYYY-MM-DD.json ('' for none)")
         ->capture_default_str();
     run->add_flag("-q,--quiet", o.quiet, "Do not print alerts on stdout");
-    run->add_option("--control-socket", o.control_socket, "Unix socket for stats/status")
+    run->add_option("--control-socket", o.control_socket, "Unix socket for stats/status/reload")
+        ->capture_default_str();
+    run->add_flag("--watch-trails,!--no-watch-trails", o.watch_trails,
+                  "Reload when a trail source changes (a store compiled over the old one, a "
+                  "list edited)")
         ->capture_default_str();
     run->add_option("--sensor-name", o.sensor_name,
                     "Value of `host` in alerts (default: hostname)");
@@ -223,11 +227,12 @@ void add_trails(CLI::App& cli, TrailsCompileOptions& compile, TrailsLookupOption
     l->add_flag("--json", lookup.json, "One JSON array of answers");
 }
 
-void add_client(CLI::App& cli, const char* name, const char* what, ClientOptions& o) {
+CLI::App* add_client(CLI::App& cli, const char* name, const char* what, ClientOptions& o) {
     auto* sub = cli.add_subcommand(name, what);
     sub->add_option("--control-socket", o.socket, "The daemon's control socket")
         ->capture_default_str();
     sub->add_flag("--json", o.json, "Print the daemon's JSON answer unchanged");
+    return sub;
 }
 
 }  // namespace
@@ -252,6 +257,13 @@ std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
     add_client(*cli, "stats", "Counters of the running daemon (kernel, queues, outputs)",
                values.client);
     add_client(*cli, "status", "Interfaces, modes and trails of the running daemon", values.client);
+    auto* reload = add_client(*cli, "reload",
+                              "Read the running daemon's trail sources again and swap them in "
+                              "without missing a packet (also: SIGUSR2, or a change of a source)",
+                              values.client);
+    reload->add_flag("--force", values.client.force,
+                     "Take a set under half the size of the one in use (refused otherwise, as "
+                     "the sign of a broken source)");
     add_trails(*cli, values.trails_compile, values.trails_lookup);
     return cli;
 }

@@ -14,6 +14,7 @@ namespace spoor::app {
 struct ClientOptions {
     std::string socket;
     bool json = false;
+    bool force = false;  // reload: take a set under half the size of the one in use
 };
 
 struct CommandLine {

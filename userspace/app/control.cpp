@@ -147,14 +147,14 @@ void ControlServer::answer(int client) {
     write_all(client, reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
-nlohmann::json control_request(const std::filesystem::path& path, const std::string& command) {
+nlohmann::json control_request(const std::filesystem::path& path, const nlohmann::json& request) {
     UniqueFd fd = connect_to(path);
     if (!fd) {
         throw std::runtime_error("no spoor daemon answers on " + path.string() + " (" +
                                  std::strerror(errno) +
                                  "); is `spoor run` running, and is this the socket it uses?");
     }
-    if (!write_all(fd.get(), nlohmann::json{{"command", command}}.dump() + "\n")) {
+    if (!write_all(fd.get(), request.dump() + "\n")) {
         throw std::runtime_error("cannot send to " + path.string());
     }
     std::string line;

@@ -48,8 +48,8 @@ class ControlServer {
     std::thread thread_;
 };
 
-// Sends {"command": command} to the daemon at `path` and returns its reply.
-// Throws std::runtime_error with a hint when no daemon answers.
-nlohmann::json control_request(const std::filesystem::path& path, const std::string& command);
+// Sends `request` ({"command": ..., and its arguments}) to the daemon at `path` and returns
+// its reply. Throws std::runtime_error with a hint when no daemon answers.
+nlohmann::json control_request(const std::filesystem::path& path, const nlohmann::json& request);
 
 }  // namespace spoor::app

@@ -19,6 +19,7 @@
 #include "app/control.h"
 #include "app/options.h"
 #include "app/trail_loading.h"
+#include "app/trail_reloader.h"
 #include "bpf/attach.h"
 #include "bpf/sensor_object.h"
 #include "bpf/trail_maps.h"
@@ -45,12 +46,16 @@ nlohmann::json suppression_json(const suppress::SuppressionStats& s) {
 
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_reopen = 0;
+volatile std::sig_atomic_t g_reload = 0;
 
 void on_stop_signal(int) {
     g_stop = 1;
 }
 void on_hangup(int) {
     g_reopen = 1;
+}
+void on_reload_signal(int) {
+    g_reload = 1;
 }
 
 void install_signal_handlers() {
@@ -60,6 +65,8 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
     sa.sa_handler = on_hangup;
     sigaction(SIGHUP, &sa, nullptr);
+    sa.sa_handler = on_reload_signal;
+    sigaction(SIGUSR2, &sa, nullptr);
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout pipe is a failed write, not a crash
 }
 
@@ -215,7 +222,7 @@ int run_daemon(const RunOptions& o) {
     config.dedup_window_ns = static_cast<std::uint64_t>(o.dedup_window_s * 1e9);
     bpf::SensorObject object(config);
     bpf::TrailMaps trail_maps(object);
-    const auto generation = trail_maps.install(*trail_store);
+    const auto first_generation = trail_maps.install(*trail_store);
 
     // Outputs, analysis, ring.
     output::Fanout fanout(o.queue_alerts);
@@ -235,6 +242,12 @@ int run_daemon(const RunOptions& o) {
     capture::RingStats ring_stats;
     capture::RingReader reader(object.ring_fd(), record_queue, ring_stats);
     AnalysisThread analysis(record_queue, analyzer);
+    std::optional<TrailReloader> reloader;
+    reloader.emplace(o.trails, o.allow_empty, analyzer, trail_maps, trail_store);
+    std::optional<TrailWatcher> watcher;
+    if (o.watch_trails) {
+        watcher.emplace(o.trails, *reloader);
+    }
 
     // Attach last: everything that consumes records is ready.
     for (auto& itf : interfaces) {
@@ -271,6 +284,7 @@ int run_daemon(const RunOptions& o) {
                                 {"records_analysed", a.records.load()},
                                 {"bad_records", a.bad_records.load()},
                                 {"undecodable", a.undecodable.load()},
+                                {"stale_generation_records", a.stale_generation_records.load()},
                                 {"alerts", a.alerts.load()},
                                 {"dns_messages", a.dns_messages.load()},
                                 {"dns_malformed", a.dns_malformed.load()},
@@ -300,6 +314,15 @@ int run_daemon(const RunOptions& o) {
         }
         const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
             std::chrono::steady_clock::now() - started);
+        const auto store = reloader->current();
+        nlohmann::json trails_json = {{"counts", trail_counts(*store)},
+                                      {"origin", store->origin()},
+                                      {"store_bytes", store->bytes()},
+                                      {"generation", trail_maps.generation()},
+                                      {"watched", o.watch_trails}};
+        if (const auto last = reloader->last()) {
+            trails_json["last_reload"] = last->to_json();
+        }
         return nlohmann::json{
             {"pid", ::getpid()},
             {"uptime_s", uptime.count()},
@@ -307,10 +330,9 @@ int run_daemon(const RunOptions& o) {
             {"mirror", o.mirror},
             {"attach", bpf::to_string(attach)},
             {"program_ids", {{"xdp", object.xdp_prog_id()}, {"tc_egress", object.tc_prog_id()}}},
-            {"trails", trail_counts(*trail_store)},
+            {"trails", trails_json},
             {"malformed_trail_lines", report.malformed.size()},
-            {"generation", trail_maps.active_slot()},
-            {"map_memory_bytes", object.map_memory_bytes() + generation.memory_bytes},
+            {"map_memory_bytes", object.map_memory_bytes() + first_generation.memory_bytes},
             {"log_dir", o.log_dir}};
     };
     control.serve([&](const nlohmann::json& request) -> nlohmann::json {
@@ -319,7 +341,16 @@ int run_daemon(const RunOptions& o) {
             return stats_json();
         if (command == "status")
             return status_json();
-        return {{"error", "unknown command '" + command + "' (known: stats, status)"}};
+        if (command == "reload") {
+            const ReloadResult result =
+                reloader->request("control socket", request.value("force", false)).get();
+            auto reply = result.to_json();
+            if (!result.ok) {
+                reply["error"] = "reload failed, the trails in use are kept: " + result.error;
+            }
+            return reply;
+        }
+        return {{"error", "unknown command '" + command + "' (known: stats, status, reload)"}};
     });
 
     std::ostringstream summary;
@@ -332,9 +363,10 @@ int run_daemon(const RunOptions& o) {
                 << (directions.egress ? "egress" : "") << ")";
     }
     summary << (o.mirror ? " mirror" : "") << " | trails " << trail_store->total() << " (ip "
-            << generation.exact4 + generation.exact6 << ", cidr "
-            << generation.prefix4 + generation.prefix6 << ", ipport " << generation.ipport
-            << ", domain " << trail_store->count(trails::IndicatorKind::Domain) << ", url "
+            << first_generation.exact4 + first_generation.exact6 << ", cidr "
+            << first_generation.prefix4 + first_generation.prefix6 << ", ipport "
+            << first_generation.ipport << ", domain "
+            << trail_store->count(trails::IndicatorKind::Domain) << ", url "
             << trail_store->count(trails::IndicatorKind::Url) << ", regex "
             << trail_store->count(trails::IndicatorKind::RegexDomain) << ", other "
             << trail_store->count(trails::IndicatorKind::UserAgent) +
@@ -342,7 +374,7 @@ int run_daemon(const RunOptions& o) {
                    trail_store->count(trails::IndicatorKind::Ja3) +
                    trail_store->count(trails::IndicatorKind::Ja4)
             << ") | malformed " << report.malformed.size() << " | maps "
-            << mib(object.map_memory_bytes() + generation.memory_bytes) << " | alerts ->"
+            << mib(object.map_memory_bytes() + first_generation.memory_bytes) << " | alerts ->"
             << (o.quiet ? "" : " stdout") << (o.log_dir.empty() ? "" : " " + o.log_dir)
             << " | control " << o.control_socket;
     spdlog::info("{}", summary.str());
@@ -356,10 +388,16 @@ int run_daemon(const RunOptions& o) {
             fanout.request_reopen();
             spdlog::info("SIGHUP: reopening alert files");
         }
+        if (g_reload) {
+            g_reload = 0;
+            reloader->request("SIGUSR2", false);
+        }
     }
 
     // Detach first so no new records arrive, then deliver everything already made.
     spdlog::info("stopping: detaching and draining");
+    watcher.reset();
+    reloader.reset();  // a reload under way finishes first
     for (auto& itf : interfaces) {
         itf.xdp.reset();
         itf.egress.reset();

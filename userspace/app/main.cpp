@@ -28,7 +28,11 @@ void print_text(const nlohmann::json& value, const std::string& prefix = "") {
 }
 
 int client(const std::string& command, const spoor::app::ClientOptions& o) {
-    const auto reply = spoor::app::control_request(o.socket, command);
+    nlohmann::json request{{"command", command}};
+    if (o.force) {
+        request["force"] = true;
+    }
+    const auto reply = spoor::app::control_request(o.socket, request);
     if (reply.contains("error")) {
         spdlog::error("{}: {}", command, reply["error"].get<std::string>());
         return 1;
@@ -65,7 +69,7 @@ int main(int argc, char** argv) {
             }
             return spoor::app::run_trails_lookup(values.trails_lookup);
         }
-        for (const char* command : {"stats", "status"}) {
+        for (const char* command : {"stats", "status", "reload"}) {
             if (cli->got_subcommand(command)) {
                 return client(command, values.client);
             }

@@ -60,7 +60,8 @@ struct RunOptions {
     std::string log_dir = "/var/log/spoor";  // empty: no alert files
     bool quiet = false;                      // no alerts on stdout
     std::string control_socket = "/run/spoor/spoor.sock";
-    std::string sensor_name;  // empty: the host name
+    bool watch_trails = true;  // reload when a trail source changes
+    std::string sensor_name;   // empty: the host name
     std::uint32_t snaplen = 2048;
     double dedup_window_s = 60;
     std::size_t queue_records = 256;   // analysis queue, in batches of records

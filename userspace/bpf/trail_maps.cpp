@@ -87,14 +87,11 @@ void set_slot(bpf_map* outer, std::uint32_t slot, const UniqueFd& inner) {
 
 }  // namespace
 
-std::uint32_t TrailMaps::active_slot() const {
-    return __atomic_load_n(&object_.skel().bss->spoor_rt.active_gen, __ATOMIC_ACQUIRE);
-}
-
 GenerationStats TrailMaps::install(const trails::TrailStore& trails) {
     GenerationStats stats;
     // The very first install fills slot 0; later ones the slot not in use.
-    stats.slot = installed_once_ ? (active_slot() + 1) % SPOOR_GENERATIONS : 0;
+    stats.generation = next_generation();
+    stats.slot = stats.generation % SPOOR_GENERATIONS;
 
     MapImage<std::uint32_t> exact4;
     MapImage<std::array<std::uint8_t, 16>> exact6;
@@ -146,8 +143,9 @@ GenerationStats TrailMaps::install(const trails::TrailStore& trails) {
 
     // Publish: flags of the new slot first, then the generation word.
     __atomic_store_n(&skel.bss->spoor_rt.gen_flags[stats.slot], filter.gen_flags, __ATOMIC_RELEASE);
-    __atomic_store_n(&skel.bss->spoor_rt.active_gen, stats.slot, __ATOMIC_RELEASE);
-    installed_once_ = true;
+    __atomic_store_n(&skel.bss->spoor_rt.active_gen, stats.generation, __ATOMIC_RELEASE);
+    installed_ = true;
+    generation_ = stats.generation;
 
     stats.exact4 = exact4.keys.size();
     stats.exact6 = exact6.keys.size();

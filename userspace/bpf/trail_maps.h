@@ -13,7 +13,8 @@
 namespace spoor::bpf {
 
 struct GenerationStats {
-    std::uint32_t slot = 0;
+    std::uint32_t generation = 0;  // counts installs from 0
+    std::uint32_t slot = 0;        // generation % SPOOR_GENERATIONS
     std::size_t exact4 = 0;
     std::size_t exact6 = 0;
     std::size_t prefix4 = 0;
@@ -27,16 +28,21 @@ class TrailMaps {
     explicit TrailMaps(SensorObject& object) : object_(object) {}
 
     // Builds every IP, CIDR and IP:port table of `trails` into the slot not in
-    // use and makes it live. Throws std::runtime_error naming the map that
-    // failed; the live generation is untouched then.
+    // use and makes it live as next_generation(). Throws std::runtime_error
+    // naming the map that failed; the live generation is untouched then.
+    // One installer at a time (the daemon's reloads are serialised).
     GenerationStats install(const trails::TrailStore& trails);
 
-    // Slot the classifier uses now.
-    std::uint32_t active_slot() const;
+    // What the next install() will be numbered (0 for the first): records the
+    // kernel classifies after it carry this number.
+    std::uint32_t next_generation() const { return installed_ ? generation_ + 1 : 0; }
+    // The generation the classifier uses now (meaningless before the first install).
+    std::uint32_t generation() const { return generation_; }
 
   private:
     SensorObject& object_;
-    bool installed_once_ = false;
+    bool installed_ = false;
+    std::uint32_t generation_ = 0;
 };
 
 }  // namespace spoor::bpf

@@ -86,7 +86,7 @@ struct spoor_record {
     __u32 ifindex;
     __u32 packet_len; /* length on the wire (of the frame as the hook saw it) */
     __u32 reasons;    /* enum spoor_reason bits */
-    __u32 generation; /* trail-table generation the hits were matched against */
+    __u32 generation; /* trail generation the hits were matched against (spoor_runtime) */
     __u16 snap_len;   /* bytes of packet data after this header */
     __u8 direction;   /* enum spoor_direction */
     __u8 pad[5];
@@ -194,7 +194,7 @@ struct spoor_followup_slot {
 /* --- runtime globals (.bss, written by userspace through the skeleton) --- */
 
 struct spoor_runtime {
-    __u32 active_gen; /* slot of the trail maps in use */
+    __u32 active_gen; /* trail generation in use; its slot: active_gen % SPOOR_GENERATIONS */
     __u32 pad;
     __u64 test_clock_ns;                /* non-zero: the packet time for BPF_PROG_TEST_RUN */
     __u32 gen_flags[SPOOR_GENERATIONS]; /* enum spoor_gen_flag per slot */

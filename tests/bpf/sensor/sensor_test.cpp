@@ -270,13 +270,22 @@ TEST_CASE("TC egress runs the same classifier and marks the direction") {
     CHECK(out.only_record().header.hits[SPOOR_SIDE_DST].kind == SPOOR_HIT_IP);
 }
 
-TEST_CASE("a second install fills the other slot and flips the generation") {
+TEST_CASE("each install fills the other slot and numbers the next generation") {
     Fixture f;
     trails::TrailSet next;
     next.add(IndicatorKind::Ip, "10.99.0.1", {"next generation", "(custom)"}, SourceRank::Custom);
     const auto stats = f.sensor.install(next);
+    CHECK(stats.generation == 1);
     CHECK(stats.slot == 1);
     auto out = f.sensor.run(build_frame(ack("10.1.0.1", 1, "10.99.0.1", 80)), kT0);
     CHECK(out.only_record().header.generation == 1);
     CHECK(f.sensor.run(build_frame(ack("10.1.0.1", 2, "10.66.0.1", 80)), kT0).records.empty());
+    // The third reuses slot 0, and records say generation 2: the store of generation 0 is
+    // not the one to decode them with.
+    const auto third = f.sensor.install(fixture_trails());
+    CHECK(third.generation == 2);
+    CHECK(third.slot == 0);
+    out = f.sensor.run(build_frame(ack("10.1.0.1", 3, "10.66.0.1", 80)), kT0);
+    CHECK(out.only_record().header.generation == 2);
+    CHECK(f.sensor.run(build_frame(ack("10.1.0.1", 4, "10.99.0.1", 80)), kT0).records.empty());
 }
