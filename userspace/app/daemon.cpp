@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <iomanip>
 #include <list>
 #include <map>
 #include <memory>
@@ -213,6 +214,10 @@ int run_daemon(const RunOptions& o) {
 
     // Trails, while the analysis is configured beside them.
     auto configuring = start_analysis_config(o.sensor_name, o.analysis);
+    const auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    };
+    auto step = std::chrono::steady_clock::now();
     const auto [base_trails, report] = load_trail_sources(o.trails, o.allow_empty);
     trails::LoadReport custom_report;
     auto custom = trails::CustomTrails::load(o.custom_trails, custom_report);
@@ -228,7 +233,13 @@ int run_daemon(const RunOptions& o) {
     config.dedup_window_ns = static_cast<std::uint64_t>(o.dedup_window_s * 1e9);
     bpf::SensorObject object(config);
     bpf::TrailMaps trail_maps(object);
+    const double trails_s = seconds_since(step);
+    step = std::chrono::steady_clock::now();
     const auto first_generation = trail_maps.install(*trail_store);
+    const double maps_s = seconds_since(step);
+    const std::size_t map_entries = first_generation.exact4 + first_generation.exact6 +
+                                    first_generation.prefix4 + first_generation.prefix6 +
+                                    first_generation.ipport;
 
     // Outputs, analysis, ring.
     output::Fanout fanout(o.queue_alerts);
@@ -393,7 +404,9 @@ int run_daemon(const RunOptions& o) {
             << ") | malformed " << report.malformed.size() << " | maps "
             << mib(object.map_memory_bytes() + first_generation.memory_bytes) << " | alerts ->"
             << (o.quiet ? "" : " stdout") << (o.log_dir.empty() ? "" : " " + o.log_dir)
-            << " | control " << o.control_socket;
+            << " | control " << o.control_socket << " | trails read in " << std::fixed
+            << std::setprecision(2) << trails_s << " s, kernel maps filled in " << maps_s << " s ("
+            << static_cast<std::uint64_t>(map_entries / std::max(maps_s, 1e-6)) << " entries/s)";
     spdlog::info("{}", summary.str());
 
     install_signal_handlers();
