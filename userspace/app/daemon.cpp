@@ -225,6 +225,7 @@ int run_daemon(const RunOptions& o) {
         spdlog::warn("{}:{}: {}: {}", bad.file, bad.line, bad.reason, bad.text);
     }
     const auto trail_store = custom.over(base_trails);
+    const double trails_s = seconds_since(step);
 
     // Kernel side.
     bpf::SensorConfig config;
@@ -233,7 +234,6 @@ int run_daemon(const RunOptions& o) {
     config.dedup_window_ns = static_cast<std::uint64_t>(o.dedup_window_s * 1e9);
     bpf::SensorObject object(config);
     bpf::TrailMaps trail_maps(object);
-    const double trails_s = seconds_since(step);
     step = std::chrono::steady_clock::now();
     const auto first_generation = trail_maps.install(*trail_store);
     const double maps_s = seconds_since(step);
