@@ -11,6 +11,7 @@
 set -euo pipefail
 
 TRAILS_DIR=/var/lib/spoor/trails
+STORE=/var/lib/spoor/trails.spoor
 TRAILS_URL=https://github.com/stamparm/maltrail/archive/refs/heads/master.tar.gz
 BUILD_DIR=build
 trails_from=""
@@ -86,4 +87,6 @@ cp -a "$static" "$TRAILS_DIR.new"
 rm -rf "$TRAILS_DIR"
 mv "$TRAILS_DIR.new" "$TRAILS_DIR"
 echo "setup: $(find "$TRAILS_DIR" -name '*.txt' | wc -l) trail files in $TRAILS_DIR"
+# The store `run` maps at start (the default --trails): read once here, not at every start.
+"$BUILD_DIR/spoor" trails compile "$TRAILS_DIR" -o "$STORE"
 echo "setup: done. Start the sensor (as root) with: $BUILD_DIR/spoor run"

@@ -111,7 +111,7 @@ void add_run(CLI::App& cli, RunOptions& o) {
         "as ingress\n"
         "  spoor run --config /etc/spoor/spoor.yaml   flags from a YAML file\n"
         "Every flag is also a key of the YAML --config file (flags given here win), e.g.\n"
-        "  interface: [eth0]\n  trails: [/var/lib/spoor/trails, /etc/spoor/custom.txt]\n"
+        "  interface: [eth0]\n  trails: [/var/lib/spoor/trails.spoor]\n"
         "  log-dir: /var/log/spoor\n");
     run->add_option("-i,--interface", o.interfaces,
                     "Interface to watch, repeatable (default: the default-route interface)");
@@ -170,7 +170,7 @@ void add_replay(CLI::App& cli, ReplayOptions& o) {
     replay->fallthrough();  // --config is a top-level option
     replay->footer(
         "Examples:\n"
-        "  spoor replay --trails /var/lib/spoor/trails day1.pcap day2.pcapng\n"
+        "  spoor replay --trails /var/lib/spoor/trails.spoor day1.pcap day2.pcapng\n"
         "  tcpdump -i eth0 -w - | spoor replay -          from stdin\n"
         "  spoor replay --kernel capture.pcap             through the loaded XDP program (root)\n"
         "Captures go through one state in order; time is the packets' own. Alerts go to stdout\n"

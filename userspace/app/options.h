@@ -8,9 +8,9 @@
 
 namespace spoor::app {
 
-// Where tools/setup.sh installs the trails, and what `run`, `replay` and `trails lookup` read
-// unless told otherwise.
-inline constexpr const char* kDefaultTrailSources = "/var/lib/spoor/trails";
+// The store tools/setup.sh compiles from the trails it installs (and `trails update` compiles
+// again): what `run`, `replay` and `trails lookup` read unless told otherwise.
+inline constexpr const char* kDefaultTrailSources = "/var/lib/spoor/trails.spoor";
 
 // Thresholds of the heuristics (Maltrail's defaults; "more than N" fires on the N+1-th).
 struct HeuristicOptions {

@@ -44,7 +44,7 @@ TEST_CASE("defaults an operator relies on") {
     CHECK(v.run.interfaces.empty());  // the default-route interface
     CHECK(v.run.xdp_mode == "auto");
     CHECK(v.run.attach == "link");
-    CHECK(v.run.trails == std::vector<std::string>{"/var/lib/spoor/trails"});
+    CHECK(v.run.trails == std::vector<std::string>{"/var/lib/spoor/trails.spoor"});
     CHECK(v.run.log_dir == "/var/log/spoor");
     CHECK(v.run.snaplen == 2048);
     CHECK(v.run.dedup_window_s == 60);
