@@ -1,5 +1,7 @@
 #include "app/cli.h"
 
+#include <functional>
+
 #include "app/control.h"
 #include "app/yaml_config.h"
 #include "detect/alert.h"
@@ -134,7 +136,6 @@ void add_run(CLI::App& cli, RunOptions& o) {
     run->add_option("--trails", o.trails,
                     "A compiled store (spoor trails compile), or trail sources, repeatable: "
                     "Maltrail static folder, .tar.xz/.tar.gz of one, trails.csv or a plain list")
-        ->allow_extra_args(false)  // one path per --trails: what follows is not a trail
         ->capture_default_str();
     run->add_flag("--allow-empty", o.allow_empty, "Start even when no trail was loaded");
     add_analysis_options(*run, o.analysis);
@@ -177,7 +178,6 @@ void add_replay(CLI::App& cli, ReplayOptions& o) {
         "(or --log-dir), the summary to stderr; exit status 1 if a capture was cut short.\n");
     replay->add_option("captures", o.captures, "pcap or pcapng files, - for stdin")->required();
     replay->add_option("--trails", o.trails, "Trail source, repeatable (as for run)")
-        ->allow_extra_args(false)
         ->capture_default_str();
     replay->add_flag("--allow-empty", o.allow_empty, "Replay even when no trail was loaded");
     add_analysis_options(*replay, o.analysis);
@@ -234,7 +234,6 @@ void add_trails(CLI::App& cli, TrailsCompileOptions& compile, TrailsLookupOption
         "matched.\n");
     l->add_option("values", lookup.values, "Values to look up")->required();
     l->add_option("--trails", lookup.trails, "A store or trail sources, repeatable (as for run)")
-        ->allow_extra_args(false)
         ->capture_default_str();
     l->add_option("--whitelist", lookup.whitelist, "Whitelist file, repeatable (as for run)");
     l->add_flag("--json", lookup.json, "One JSON array of answers");
@@ -291,6 +290,20 @@ std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
                      "Take a set under half the size of the one in use (refused otherwise, as "
                      "the sign of a broken source)");
     add_trails(*cli, values.trails_compile, values.trails_lookup, values.trails_change);
+    // One value per occurrence of a repeatable flag (`--trails A --trails B`): CLI11 would
+    // otherwise read the arguments after `--whitelist FILE` as more files, not as captures
+    // or values.
+    const std::function<void(CLI::App&)> one_value_each = [&](CLI::App& app) {
+        for (CLI::Option* option : app.get_options()) {
+            if (!option->get_positional()) {
+                option->allow_extra_args(false);
+            }
+        }
+        for (CLI::App* sub : app.get_subcommands({})) {
+            one_value_each(*sub);
+        }
+    };
+    one_value_each(*cli);
     return cli;
 }
 
