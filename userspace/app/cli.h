@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "app/feed_update.h"
 #include "app/options.h"
 
 namespace spoor::app {
@@ -24,6 +25,7 @@ struct CommandLine {
     ClientOptions client;
     TrailsCompileOptions trails_compile;
     TrailsLookupOptions trails_lookup;
+    TrailsUpdateOptions trails_update;
 };
 
 // Builds the parser; parsed values land in `values`, which must outlive it.

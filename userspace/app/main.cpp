@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
             if (trails->got_subcommand("compile")) {
                 return spoor::app::run_trails_compile(values.trails_compile);
             }
+            if (trails->got_subcommand("update")) {
+                return spoor::app::run_trails_update(values.trails_update);
+            }
             return spoor::app::run_trails_lookup(values.trails_lookup);
         }
         for (const char* command : {"stats", "status", "reload"}) {
