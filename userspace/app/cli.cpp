@@ -235,7 +235,7 @@ void add_trails_update(CLI::App& trails, TrailsUpdateOptions& o) {
         "compile the store and tell the running sensor to reload");
     u->footer(
         "Examples:\n"
-        "  spoor trails update                      feeds of /etc/spoor/feeds, defaults below\n"
+        "  spoor trails update                      the enabled feeds, every path at its default\n"
         "  spoor trails update --from /media/usb/feeds   air-gapped: files named after the "
         "feeds\n"
         "  spoor trails update --cdn-ranges /etc/spoor/cdn_ranges.txt --min-feeds 2\n"

@@ -214,17 +214,23 @@ FeedPolicyReport apply_feed_policy(TrailSet& set, const FeedPolicy& policy) {
         count_operator(ip_port.addr, id);
     }
 
-    // True when the address's trail goes, counted under the rule that took it.
+    // Bogon ranges first, then CDN ranges: true when one of them takes the trail, counted.
+    const auto dropped_by_ranges = [&](const auto& in_ranges) {
+        if (in_ranges(bogons)) {
+            ++report.bogon;
+            return true;
+        }
+        if (in_ranges(policy.cdn)) {
+            ++report.cdn;
+            return true;
+        }
+        return false;
+    };
     const auto drop_address = [&](const IpAddress& addr, std::uint32_t id) {
         if (!origins.feeds_own(id)) {
             return false;
         }
-        if (bogons.contains(addr)) {
-            ++report.bogon;
-            return true;
-        }
-        if (policy.cdn.contains(addr)) {
-            ++report.cdn;
+        if (dropped_by_ranges([&addr](const AddressRanges& r) { return r.contains(addr); })) {
             return true;
         }
         const Corroboration& who = named.at(addr);
@@ -240,18 +246,8 @@ FeedPolicyReport apply_feed_policy(TrailSet& set, const FeedPolicy& policy) {
                   [&](const auto& entry) { return drop_address(entry.first.addr, entry.second); });
     std::erase_if(set.cidrs, [&](const auto& entry) {
         const auto& [prefix, id] = entry;
-        if (!origins.feeds_own(id)) {
-            return false;
-        }
-        if (bogons.overlaps(prefix)) {
-            ++report.bogon;
-            return true;
-        }
-        if (policy.cdn.overlaps(prefix)) {
-            ++report.cdn;
-            return true;
-        }
-        return false;
+        return origins.feeds_own(id) &&
+               dropped_by_ranges([&prefix](const AddressRanges& r) { return r.overlaps(prefix); });
     });
     return report;
 }
