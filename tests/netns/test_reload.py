@@ -5,7 +5,8 @@ times (control socket and SIGUSR2): every flow alerts exactly once, none missed,
 none twice. Then a store without one of the addresses is compiled over the file
 the sensor watches: the change alone reloads it, and that address stops alerting
 at once while the others go on. A broken source and a set under half the size
-are refused, keeping the trails in use."""
+are refused, keeping the trails in use. `spoor trails add|rm` change a running
+sensor at once and are kept for the next start."""
 import collections
 import json
 import os
@@ -27,11 +28,15 @@ REMOVED = LISTED[-1]
 
 class Reload(unittest.TestCase):
     def setUp(self):
-        if not os.path.exists(STATIC):
-            self.fail(f"{STATIC} missing: SPOOR_SHARED must point at the shared data")
         self.lab = lab.Lab()
         # The listed addresses live behind the server, so the client's SYNs reach `vs`.
         self.lab.client.run("ip", "route", "add", "10.230.0.0/24", "via", "10.200.0.2")
+        self.server_mac = self.lab.server.run("cat", "/sys/class/net/vs/address").stdout.strip()
+
+    def compile_real_stores(self):
+        """Maltrail's whole static set with LISTED, and without REMOVED."""
+        if not os.path.exists(STATIC):
+            self.fail(f"{STATIC} missing: SPOOR_SHARED must point at the shared data")
         listed = self.lab.write("listed/lab.txt", "".join(a + "\n" for a in LISTED))
         fewer = self.lab.write("fewer/lab.txt", "".join(a + "\n" for a in LISTED[:-1]))
         # Both stores at once: two compiles of the whole set, one a core.
@@ -44,7 +49,6 @@ class Reload(unittest.TestCase):
         for c in compiles:
             _, err = c.communicate(timeout=240)
             self.assertEqual(c.returncode, 0, err)
-        self.server_mac = self.lab.server.run("cat", "/sys/class/net/vs/address").stdout.strip()
 
     def tearDown(self):
         self.lab.close()
@@ -57,6 +61,7 @@ class Reload(unittest.TestCase):
         return self.lab.client.popen(*args, stdout=subprocess.PIPE, text=True)
 
     def test_reloads_under_load_miss_nothing_and_removal_is_immediate(self):
+        self.compile_real_stores()
         # Every alert is counted: no throttle. The file is watched (the default).
         sensor = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", self.store,
                             "--throttle-alerts", "0")
@@ -140,6 +145,54 @@ class Reload(unittest.TestCase):
         self.assertTrue(forced["ok"], forced)
         self.assertEqual(forced["trails"], 1)
         self.assertEqual(sensor.stop(), 0)
+
+    def sent_alerts(self, sensor, dsts, first_port, count):
+        """New flows to `dsts`; the alerts they made, once they have all arrived or the wait
+        ends."""
+        before = len(sensor.alerts(settle=0.5))
+        flows = self.flows(dsts, first_port=first_port, count=count, rate=500)
+        flows.communicate(timeout=60)
+        alerts = sensor.alerts_when(lambda a: len(a) >= before + count, timeout=10)
+        return alerts[before:]
+
+    def test_trails_add_and_rm_change_the_running_sensor_and_persist(self):
+        listed = self.lab.write("lab.txt", "10.230.0.1\n10.230.0.2\n")
+        custom = self.lab.path("custom-trails.txt")
+        args = ("-i", "vs", "--trails", listed, "--custom-trails", custom,
+                "--throttle-alerts", "0")
+        sensor = lab.Sensor(self.lab, self.lab.server, *args)
+        added = sensor.query("trails", "add", "10.230.0.50", "--info", "lab c2 (malware)",
+                             "--severity", "3")
+        self.assertTrue(added["ok"], added)
+        self.assertEqual(added["generation"], 1)
+        removed = sensor.query("trails", "rm", "10.230.0.1")
+        self.assertTrue(removed["ok"], removed)
+        alerts = self.sent_alerts(sensor, ["10.230.0.1", "10.230.0.2", "10.230.0.50"], 30000, 30)
+        by_dst = collections.Counter(a["dest_ip"] for a in alerts)
+        self.assertEqual(by_dst, {"10.230.0.2": 10, "10.230.0.50": 10})
+        mine = [a for a in alerts if a["dest_ip"] == "10.230.0.50"][0]["alert"]
+        self.assertEqual(mine["metadata"]["info"], ["lab c2 (malware)"])
+        self.assertEqual(mine["metadata"]["reference"], ["(custom)"])
+        self.assertEqual(mine["severity"], 3)
+        with open(custom) as f:
+            text = f.read()
+        self.assertIn("10.230.0.50\tlab c2 (malware)\t3\n", text)
+        self.assertIn("!10.230.0.1\n", text)
+        # Refused values change nothing and say why.
+        bad = self.lab.server.run(lab.SPOOR, "trails", "add", "not a trail", "--control-socket",
+                                  sensor.socket, check=False)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("'not a trail' is not a trail", bad.stderr)
+        self.assertEqual(sensor.query("status")["trails"]["generation"], 2)
+        self.assertEqual(sensor.stop(), 0)
+
+        # A new daemon (and any reload) reads the custom trails again.
+        again = lab.Sensor(self.lab, self.lab.server, *args, name="again")
+        self.assertEqual(again.query("reload")["trails"], 2)
+        alerts = self.sent_alerts(again, ["10.230.0.1", "10.230.0.2", "10.230.0.50"], 31000, 30)
+        self.assertEqual(collections.Counter(a["dest_ip"] for a in alerts),
+                         {"10.230.0.2": 10, "10.230.0.50": 10})
+        self.assertEqual(again.stop(), 0)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,10 @@ void add_run(CLI::App& cli, RunOptions& o) {
     run->add_flag("-q,--quiet", o.quiet, "Do not print alerts on stdout");
     run->add_option("--control-socket", o.control_socket, "Unix socket for stats/status/reload")
         ->capture_default_str();
+    run->add_option("--custom-trails", o.custom_trails,
+                    "The operator's own trails (spoor trails add|rm), laid over --trails at "
+                    "start and at every reload")
+        ->capture_default_str();
     run->add_flag("--watch-trails,!--no-watch-trails", o.watch_trails,
                   "Reload when a trail source changes (a store compiled over the old one, a "
                   "list edited)")
@@ -192,7 +196,16 @@ void add_replay(CLI::App& cli, ReplayOptions& o) {
         ->capture_default_str();
 }
 
-void add_trails(CLI::App& cli, TrailsCompileOptions& compile, TrailsLookupOptions& lookup) {
+CLI::App* add_client(CLI::App& cli, const char* name, const char* what, ClientOptions& o) {
+    auto* sub = cli.add_subcommand(name, what);
+    sub->add_option("--control-socket", o.socket, "The daemon's control socket")
+        ->capture_default_str();
+    sub->add_flag("--json", o.json, "Print the daemon's JSON answer unchanged");
+    return sub;
+}
+
+void add_trails(CLI::App& cli, TrailsCompileOptions& compile, TrailsLookupOptions& lookup,
+                TrailsChangeOptions& change) {
     auto* trails = cli.add_subcommand("trails", "Compile trail stores and look values up in them");
     trails->require_subcommand(1);
 
@@ -225,6 +238,27 @@ void add_trails(CLI::App& cli, TrailsCompileOptions& compile, TrailsLookupOption
         ->capture_default_str();
     l->add_option("--whitelist", lookup.whitelist, "Whitelist file, repeatable (as for run)");
     l->add_flag("--json", lookup.json, "One JSON array of answers");
+
+    change.client.socket = kDefaultControlSocket;
+    auto* a = add_client(*trails, "add",
+                         "Add a trail to the running daemon at once (kernel and userspace), kept "
+                         "in its custom trails file",
+                         change.client);
+    a->footer(
+        "Examples:\n"
+        "  spoor trails add 10.9.8.7 --info 'our pentest box (suspicious)' --severity 3\n"
+        "  spoor trails add evil.example --info 'phishing kit (malware)'\n"
+        "The value follows the trail line rules (as trails lookup). The daemon swaps in a new\n"
+        "generation without reading its sources again; the change survives restarts and\n"
+        "reloads (run --custom-trails).\n");
+    a->add_option("value", change.value, "The trail")->required();
+    a->add_option("--info", change.info, "What it is (default: custom)");
+    a->add_option("--severity", change.severity, "1 (high) to 3 (low); default: by the rules")
+        ->check(CLI::Range(1, 3));
+    auto* r = add_client(*trails, "rm",
+                         "Never alert on a trail again: the daemon's own, or one a list holds",
+                         change.client);
+    r->add_option("value", change.value, "The trail")->required();
 }
 
 // `spoor trails update`, under the `trails` command.
@@ -272,14 +306,6 @@ void add_trails_update(CLI::App& trails, TrailsUpdateOptions& o) {
         ->capture_default_str();
 }
 
-CLI::App* add_client(CLI::App& cli, const char* name, const char* what, ClientOptions& o) {
-    auto* sub = cli.add_subcommand(name, what);
-    sub->add_option("--control-socket", o.socket, "The daemon's control socket")
-        ->capture_default_str();
-    sub->add_flag("--json", o.json, "Print the daemon's JSON answer unchanged");
-    return sub;
-}
-
 }  // namespace
 
 std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
@@ -309,7 +335,7 @@ std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
     reload->add_flag("--force", values.client.force,
                      "Take a set under half the size of the one in use (refused otherwise, as "
                      "the sign of a broken source)");
-    add_trails(*cli, values.trails_compile, values.trails_lookup);
+    add_trails(*cli, values.trails_compile, values.trails_lookup, values.trails_change);
     add_trails_update(*cli->get_subcommand("trails"), values.trails_update);
     return cli;
 }

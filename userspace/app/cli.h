@@ -18,6 +18,14 @@ struct ClientOptions {
     bool force = false;  // reload: take a set under half the size of the one in use
 };
 
+// `spoor trails add|rm VALUE`: a change the running daemon makes at once.
+struct TrailsChangeOptions {
+    std::string value;
+    std::string info;
+    unsigned severity = 0;
+    ClientOptions client;
+};
+
 struct CommandLine {
     std::string log_level = "info";
     RunOptions run;
@@ -25,6 +33,7 @@ struct CommandLine {
     ClientOptions client;
     TrailsCompileOptions trails_compile;
     TrailsLookupOptions trails_lookup;
+    TrailsChangeOptions trails_change;
     TrailsUpdateOptions trails_update;
 };
 

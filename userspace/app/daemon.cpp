@@ -213,7 +213,13 @@ int run_daemon(const RunOptions& o) {
 
     // Trails, while the analysis is configured beside them.
     auto configuring = start_analysis_config(o.sensor_name, o.analysis);
-    const auto [trail_store, report] = load_trail_sources(o.trails, o.allow_empty);
+    const auto [base_trails, report] = load_trail_sources(o.trails, o.allow_empty);
+    trails::LoadReport custom_report;
+    auto custom = trails::CustomTrails::load(o.custom_trails, custom_report);
+    for (const auto& bad : custom_report.malformed) {
+        spdlog::warn("{}:{}: {}: {}", bad.file, bad.line, bad.reason, bad.text);
+    }
+    const auto trail_store = custom.over(base_trails);
 
     // Kernel side.
     bpf::SensorConfig config;
@@ -243,7 +249,8 @@ int run_daemon(const RunOptions& o) {
     capture::RingReader reader(object.ring_fd(), record_queue, ring_stats);
     AnalysisThread analysis(record_queue, analyzer);
     std::optional<TrailReloader> reloader;
-    reloader.emplace(o.trails, o.allow_empty, analyzer, trail_maps, trail_store);
+    reloader.emplace(o.trails, o.allow_empty, o.custom_trails, std::move(custom), analyzer,
+                     trail_maps, base_trails);
     std::optional<TrailWatcher> watcher;
     if (o.watch_trails) {
         watcher.emplace(o.trails, *reloader);
@@ -315,11 +322,10 @@ int run_daemon(const RunOptions& o) {
         const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
             std::chrono::steady_clock::now() - started);
         const auto store = reloader->current();
-        nlohmann::json trails_json = {{"counts", trail_counts(*store)},
-                                      {"origin", store->origin()},
-                                      {"store_bytes", store->bytes()},
-                                      {"generation", trail_maps.generation()},
-                                      {"watched", o.watch_trails}};
+        nlohmann::json trails_json = {
+            {"counts", trail_counts(*store)}, {"origin", store->origin()},
+            {"store_bytes", store->bytes()},  {"generation", trail_maps.generation()},
+            {"watched", o.watch_trails},      {"custom_trails", o.custom_trails}};
         if (const auto last = reloader->last()) {
             trails_json["last_reload"] = last->to_json();
         }
@@ -341,16 +347,27 @@ int run_daemon(const RunOptions& o) {
             return stats_json();
         if (command == "status")
             return status_json();
-        if (command == "reload") {
+        if (command == "reload" || command == "trails-add" || command == "trails-rm") {
+            const std::string value = request.value("value", "");
             const ReloadResult result =
-                reloader->request("control socket", request.value("force", false)).get();
+                command == "reload"
+                    ? reloader->request("control socket", request.value("force", false)).get()
+                : command == "trails-add"
+                    ? reloader
+                          ->add(value, request.value("info", ""),
+                                static_cast<std::uint8_t>(request.value("severity", 0)))
+                          .get()
+                    : reloader->remove(value).get();
             auto reply = result.to_json();
             if (!result.ok) {
-                reply["error"] = "reload failed, the trails in use are kept: " + result.error;
+                reply["error"] = command == "reload"
+                                     ? "reload failed, the trails in use are kept: " + result.error
+                                     : "trails unchanged: " + result.error;
             }
             return reply;
         }
-        return {{"error", "unknown command '" + command + "' (known: stats, status, reload)"}};
+        return {{"error", "unknown command '" + command +
+                              "' (known: stats, status, reload, trails-add, trails-rm)"}};
     });
 
     std::ostringstream summary;

@@ -27,8 +27,9 @@ void print_text(const nlohmann::json& value, const std::string& prefix = "") {
     }
 }
 
-int client(const std::string& command, const spoor::app::ClientOptions& o) {
-    nlohmann::json request{{"command", command}};
+// Sends `request` to the daemon and prints its answer; 1 when it says it failed.
+int client(nlohmann::json request, const spoor::app::ClientOptions& o) {
+    const std::string command = request["command"];
     if (o.force) {
         request["force"] = true;
     }
@@ -70,11 +71,22 @@ int main(int argc, char** argv) {
             if (trails->got_subcommand("update")) {
                 return spoor::app::run_trails_update(values.trails_update);
             }
+            const auto& change = values.trails_change;
+            if (trails->got_subcommand("add")) {
+                return client({{"command", "trails-add"},
+                               {"value", change.value},
+                               {"info", change.info},
+                               {"severity", change.severity}},
+                              change.client);
+            }
+            if (trails->got_subcommand("rm")) {
+                return client({{"command", "trails-rm"}, {"value", change.value}}, change.client);
+            }
             return spoor::app::run_trails_lookup(values.trails_lookup);
         }
         for (const char* command : {"stats", "status", "reload"}) {
             if (cli->got_subcommand(command)) {
-                return client(command, values.client);
+                return client({{"command", command}}, values.client);
             }
         }
     } catch (const std::exception& e) {

@@ -61,7 +61,9 @@ struct RunOptions {
     bool quiet = false;                      // no alerts on stdout
     std::string control_socket = "/run/spoor/spoor.sock";
     bool watch_trails = true;  // reload when a trail source changes
-    std::string sensor_name;   // empty: the host name
+    // The operator's own trails (trails add|rm), laid over --trails at start and every reload.
+    std::string custom_trails = "/var/lib/spoor/custom-trails.txt";
+    std::string sensor_name;  // empty: the host name
     std::uint32_t snaplen = 2048;
     double dedup_window_s = 60;
     std::size_t queue_records = 256;   // analysis queue, in batches of records

@@ -27,14 +27,18 @@ nlohmann::json ReloadResult::to_json() const {
     return out;
 }
 
-TrailReloader::TrailReloader(std::vector<std::string> sources, bool allow_empty, Analyzer& analyzer,
-                             bpf::TrailMaps& maps,
-                             std::shared_ptr<const trails::TrailStore> current)
+TrailReloader::TrailReloader(std::vector<std::string> sources, bool allow_empty,
+                             std::filesystem::path custom_file, trails::CustomTrails custom,
+                             Analyzer& analyzer, bpf::TrailMaps& maps,
+                             std::shared_ptr<const trails::TrailStore> base)
     : sources_(std::move(sources)),
       allow_empty_(allow_empty),
+      custom_file_(std::move(custom_file)),
       analyzer_(analyzer),
       maps_(maps),
-      current_(std::move(current)),
+      base_(std::move(base)),
+      custom_(std::move(custom)),
+      current_(custom_.over(base_)),
       thread_([this] { run(); }) {}
 
 TrailReloader::~TrailReloader() {
@@ -46,18 +50,29 @@ TrailReloader::~TrailReloader() {
     thread_.join();
 }
 
-std::shared_future<ReloadResult> TrailReloader::request(std::string reason, bool force) {
+std::shared_future<ReloadResult> TrailReloader::queue(Job job) {
     const std::lock_guard lock(mutex_);
-    if (!pending_) {
-        pending_ = true;
-        pending_force_ = false;
-        pending_reason_ = std::move(reason);
-        pending_promise_ = {};
-        pending_future_ = pending_promise_.get_future().share();
-        wake_.notify_all();
+    if (job.kind == Job::Kind::Reload && !jobs_.empty() && jobs_.back().kind == Job::Kind::Reload) {
+        jobs_.back().force = jobs_.back().force || job.force;
+        return jobs_.back().future;
     }
-    pending_force_ = pending_force_ || force;
-    return pending_future_;
+    job.future = job.promise.get_future().share();
+    jobs_.push_back(std::move(job));
+    wake_.notify_all();
+    return jobs_.back().future;
+}
+
+std::shared_future<ReloadResult> TrailReloader::request(std::string reason, bool force) {
+    return queue(Job(Job::Kind::Reload, std::move(reason), force));
+}
+
+std::shared_future<ReloadResult> TrailReloader::add(std::string value, std::string info,
+                                                    std::uint8_t severity) {
+    return queue(Job(Job::Kind::Add, std::move(value), false, std::move(info), severity));
+}
+
+std::shared_future<ReloadResult> TrailReloader::remove(std::string value) {
+    return queue(Job(Job::Kind::Remove, std::move(value)));
 }
 
 std::shared_ptr<const trails::TrailStore> TrailReloader::current() const {
@@ -73,60 +88,89 @@ std::optional<ReloadResult> TrailReloader::last() const {
 void TrailReloader::run() {
     std::unique_lock lock(mutex_);
     while (true) {
-        wake_.wait(lock, [this] { return stop_ || pending_; });
+        wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
         if (stop_) {
-            if (pending_) {
-                pending_promise_.set_value({false, pending_reason_, "the sensor is stopping"});
+            for (Job& job : jobs_) {
+                ReloadResult stopping;
+                stopping.reason = job.reason;
+                stopping.error = "the sensor is stopping";
+                job.promise.set_value(std::move(stopping));
             }
             return;
         }
-        const std::string reason = pending_reason_;
-        const bool force = pending_force_;
-        std::promise<ReloadResult> promise = std::move(pending_promise_);
-        pending_ = false;
+        Job job = std::move(jobs_.front());
+        jobs_.pop_front();
         lock.unlock();
-        ReloadResult result = reload(reason, force);
+        ReloadResult result = serve(job);
         lock.lock();
         last_ = result;
-        promise.set_value(std::move(result));
+        job.promise.set_value(std::move(result));
     }
 }
 
-ReloadResult TrailReloader::reload(const std::string& reason, bool force) {
+std::uint32_t TrailReloader::install(const std::shared_ptr<const trails::TrailStore>& store) {
+    // The Analyzer knows the generation before any record can carry it.
+    analyzer_.add_trails(maps_.next_generation(), store);
+    return maps_.install(*store).generation;
+}
+
+ReloadResult TrailReloader::serve(const Job& job) {
     const auto start = std::chrono::steady_clock::now();
     ReloadResult result;
-    result.reason = reason;
+    result.reason = job.kind == Job::Kind::Reload ? job.reason
+                    : job.kind == Job::Kind::Add  ? "trails add " + job.reason
+                                                  : "trails rm " + job.reason;
     try {
         const auto previous = current();
-        auto loaded = load_trail_sources(sources_, allow_empty_);
-        const std::size_t before = previous->total();
-        const std::size_t after = loaded.store->total();
-        if (!force && after < before / 2) {
-            throw std::runtime_error(std::to_string(after) + " trails, under half of the " +
-                                     std::to_string(before) +
+        std::shared_ptr<const trails::TrailStore> base = base_;
+        trails::CustomTrails custom = custom_;
+        if (job.kind == Job::Kind::Reload) {
+            base = load_trail_sources(sources_, allow_empty_).store;
+            trails::LoadReport report;
+            custom = trails::CustomTrails::load(custom_file_, report);
+            for (const auto& bad : report.malformed) {
+                spdlog::warn("{}:{}: {}: {}", bad.file, bad.line, bad.reason, bad.text);
+            }
+        } else if (job.kind == Job::Kind::Add) {
+            custom.add(job.reason, job.info, job.severity);
+        } else {
+            custom.remove(job.reason);
+        }
+        auto store = custom.over(base);
+        if (!job.force && store->total() < previous->total() / 2) {
+            throw std::runtime_error(std::to_string(store->total()) +
+                                     " trails, under half of the " +
+                                     std::to_string(previous->total()) +
                                      " in use: a source is probably broken (force the reload "
                                      "to take it anyway)");
         }
-        // The Analyzer knows the generation before any record can carry it.
-        const std::uint32_t generation = maps_.next_generation();
-        analyzer_.add_trails(generation, loaded.store);
-        const auto installed = maps_.install(*loaded.store);
+        if (job.kind != Job::Kind::Reload) {
+            custom.save(custom_file_);  // first: a change the file lacks would be lost
+        }
+        try {
+            result.generation = install(store);
+        } catch (...) {
+            if (job.kind != Job::Kind::Reload) {
+                custom_.save(custom_file_);
+            }
+            throw;
+        }
         result.ok = true;
-        result.generation = installed.generation;
-        result.trails = after;
+        result.trails = store->total();
+        base_ = std::move(base);
+        custom_ = std::move(custom);
         const std::lock_guard lock(mutex_);
-        current_ = std::move(loaded.store);
+        current_ = std::move(store);
     } catch (const std::exception& e) {
         result.error = e.what();
     }
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (result.ok) {
-        spdlog::info("trails reloaded ({}): generation {}, {} trails in {:.2f} s", reason,
+        spdlog::info("trails changed ({}): generation {}, {} trails in {:.2f} s", result.reason,
                      result.generation, result.trails, result.seconds);
     } else {
-        spdlog::error("trail reload ({}) failed, keeping the trails in use: {}", reason,
-                      result.error);
+        spdlog::error("trails unchanged ({}): {}", result.reason, result.error);
     }
     return result;
 }

@@ -1,15 +1,18 @@
-// Live reload of the daemon's trails. A request (the control socket's
-// `reload`, SIGUSR2, a change of a watched source) is served on a thread of its
-// own, so that the ring is read all along: the sources are read again (a
-// compiled store is mapped, others compiled in memory), a set under half the
-// current size is refused unless forced, the Analyzer gets the new store as the
-// next generation, and only then are the kernel's maps flipped to it. All or
-// nothing: any failure keeps the generation in use and says why.
+// Live changes to the daemon's trails, one at a time on a thread of their own,
+// so that the ring is read all along. A reload (the control socket's `reload`,
+// SIGUSR2, a change of a watched source) reads the sources again (a compiled
+// store is mapped, others compiled in memory) and the operator's custom trails
+// file; a set under half the current size is refused unless forced. `trails
+// add|rm` change the custom trails alone, laid over the sources already read, and
+// save the file. Either way the Analyzer gets the new store as the next
+// generation, and only then are the kernel's maps flipped to it. All or nothing:
+// any failure keeps the generation in use and says why.
 #pragma once
 
 #include <sys/types.h>
 
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <future>
@@ -24,6 +27,7 @@
 #include "app/analyzer.h"
 #include "bpf/trail_maps.h"
 #include "common/unique_fd.h"
+#include "trails/custom_trails.h"
 #include "trails/trail_store.h"
 
 namespace spoor::app {
@@ -41,8 +45,12 @@ struct ReloadResult {
 
 class TrailReloader {
   public:
-    TrailReloader(std::vector<std::string> sources, bool allow_empty, Analyzer& analyzer,
-                  bpf::TrailMaps& maps, std::shared_ptr<const trails::TrailStore> current);
+    // `base` is what `sources` gave at start, `custom` the custom trails file's list then;
+    // generation 0 is custom.over(base).
+    TrailReloader(std::vector<std::string> sources, bool allow_empty,
+                  std::filesystem::path custom_file, trails::CustomTrails custom,
+                  Analyzer& analyzer, bpf::TrailMaps& maps,
+                  std::shared_ptr<const trails::TrailStore> base);
     ~TrailReloader();  // finishes a reload under way
     TrailReloader(const TrailReloader&) = delete;
     TrailReloader& operator=(const TrailReloader&) = delete;
@@ -50,29 +58,54 @@ class TrailReloader {
     // Queues a reload; requests that arrive while one waits are served by that one (forced
     // if any of them was).
     std::shared_future<ReloadResult> request(std::string reason, bool force);
+    // Queues a change of the custom trails (trails add|rm); each is served on its own.
+    std::shared_future<ReloadResult> add(std::string value, std::string info,
+                                         std::uint8_t severity);
+    std::shared_future<ReloadResult> remove(std::string value);
 
     std::shared_ptr<const trails::TrailStore> current() const;
     // The last reload's outcome; nullopt before the first.
     std::optional<ReloadResult> last() const;
 
   private:
+    struct Job {
+        enum class Kind : std::uint8_t { Reload, Add, Remove };
+        Job(Kind kind_in, std::string reason_in, bool force_in = false, std::string info_in = {},
+            std::uint8_t severity_in = 0)
+            : kind(kind_in),
+              reason(std::move(reason_in)),
+              force(force_in),
+              info(std::move(info_in)),
+              severity(severity_in) {}
+
+        Kind kind;
+        std::string reason;  // Reload: who asked; Add/Remove: the value
+        bool force = false;
+        std::string info;
+        std::uint8_t severity = 0;
+        std::promise<ReloadResult> promise;
+        std::shared_future<ReloadResult> future;
+    };
+    std::shared_future<ReloadResult> queue(Job job);
     void run();
-    ReloadResult reload(const std::string& reason, bool force);
+    ReloadResult serve(const Job& job);
+    // Gives the Analyzer `store` as the next generation, then flips the kernel to it.
+    std::uint32_t install(const std::shared_ptr<const trails::TrailStore>& store);
 
     const std::vector<std::string> sources_;
     const bool allow_empty_;
+    const std::filesystem::path custom_file_;
     Analyzer& analyzer_;
     bpf::TrailMaps& maps_;
+    // The reload thread's own: the sources as last read, and the custom trails over them.
+    std::shared_ptr<const trails::TrailStore> base_;
+    trails::CustomTrails custom_;
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::shared_ptr<const trails::TrailStore> current_;
     std::optional<ReloadResult> last_;
-    bool pending_ = false;
-    bool pending_force_ = false;
-    std::string pending_reason_;
-    std::promise<ReloadResult> pending_promise_;
-    std::shared_future<ReloadResult> pending_future_;
+    std::deque<Job> jobs_;
     bool stop_ = false;
     std::thread thread_;
 };

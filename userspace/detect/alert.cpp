@@ -108,10 +108,17 @@ std::uint32_t signature_id_for(const std::string& trail_type, const std::string&
 }
 
 void classify(Alert& alert) {
-    alert.severity = severity_for(alert.info, alert.reference);
+    alert.severity = alert.listed_severity != 0 ? alert.listed_severity
+                                                : severity_for(alert.info, alert.reference);
     alert.category = category_for(alert.severity);
     alert.signature_id = signature_id_for(alert.trail_type, alert.info);
     alert.signature = "SPOOR " + alert.trail_type + " " + alert.info;
+}
+
+void set_trail_record(Alert& alert, const trails::RecordView& record) {
+    alert.info = record.info;
+    alert.reference = record.reference;
+    alert.listed_severity = record.severity;
 }
 
 }  // namespace spoor::detect

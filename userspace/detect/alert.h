@@ -11,6 +11,7 @@
 
 #include "proto/address.h"
 #include "proto/packet.h"
+#include "trails/trail_store.h"
 
 namespace spoor::detect {
 
@@ -97,6 +98,8 @@ struct Alert {
     };
     std::optional<Summary> summary;
 
+    // The trail's own severity when an operator set one (trails add --severity), else 0.
+    int listed_severity = 0;
     // Derived by classify(): DESIGN.md severity/category/signature rules.
     int severity = 2;
     std::string category;
@@ -119,7 +122,11 @@ int severity_for(const std::string& info, const std::string& reference);
 const char* category_for(int severity);
 // 1,000,000,000 + FNV-1a-32("<TYPE>|<info>") mod 1,000,000,000.
 std::uint32_t signature_id_for(const std::string& trail_type, const std::string& info);
-// Fills severity, category, signature_id and signature ("SPOOR <TYPE> <info>").
+// Fills severity (the listed one, else by the rules), category, signature_id and signature
+// ("SPOOR <TYPE> <info>").
 void classify(Alert& alert);
+
+// What the trail that matched says: info, reference and listed severity.
+void set_trail_record(Alert& alert, const trails::RecordView& record);
 
 }  // namespace spoor::detect

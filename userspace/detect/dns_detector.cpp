@@ -107,8 +107,7 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         const auto record = trails_.store->record(match->record_id);
         Alert alert = dns_alert(seen);
         alert.trail = match->trail;
-        alert.info = record.info;
-        alert.reference = record.reference;
+        set_trail_record(alert, record);
         alert.matched_field = "dns.rrname";
         alert.dns = DnsInfo{"query",
                             message_.id,

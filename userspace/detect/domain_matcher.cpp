@@ -637,10 +637,12 @@ std::shared_ptr<const trails::TrailStore> require(
 std::vector<RegexDomains::Pattern> regex_patterns(const trails::KeyIndex& index) {
     std::vector<RegexDomains::Pattern> patterns;
     patterns.reserve(index.size());
-    for (std::size_t i = 0; i < index.size(); ++i) {
-        const auto item = index.item(i);
-        patterns.push_back({item.key, item.record});
-    }
+    index.for_each([&](std::string_view key, std::uint32_t record) {
+        patterns.push_back({key, record});
+    });
+    // In text order, operator's patterns among the others, as compile_regex_domains() has them.
+    std::sort(patterns.begin(), patterns.end(),
+              [](const auto& a, const auto& b) { return a.text < b.text; });
     return patterns;
 }
 

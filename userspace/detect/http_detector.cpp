@@ -123,8 +123,7 @@ proto::HttpStatus HttpDetector::analyse_request(std::span<const std::uint8_t> he
         Alert a = flow_alert(packet, sink.timestamp_ns, sink.in_iface);
         a.trail_type = type;
         a.trail = std::move(trail);
-        a.info = record.info;
-        a.reference = record.reference;
+        set_trail_record(a, record);
         a.matched_field = field;
         a.detector = "http";
         classify(a);

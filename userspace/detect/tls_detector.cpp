@@ -187,8 +187,7 @@ void TlsDetector::add_alert(const Seen& seen, TlsInfo info, const char* type, st
     alert.tls = std::move(info);
     alert.trail_type = type;
     alert.trail = std::move(trail);
-    alert.info = record.info;
-    alert.reference = record.reference;
+    set_trail_record(alert, record);
     alert.matched_field = field;
     alert.detector = alert.app_proto;
     classify(alert);

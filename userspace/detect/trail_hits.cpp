@@ -55,8 +55,7 @@ void add_trail_hit_alerts(const spoor_record& record, const proto::Packet& packe
         Alert alert = flow_alert(packet, timestamp_ns, in_iface);
         alert.trail_type = trail_type(hit.kind);
         alert.trail = trail_text(hit, addr, port);
-        alert.info = rec.info;
-        alert.reference = rec.reference;
+        set_trail_record(alert, rec);
         alert.matched_field = src ? "src_ip" : "dest_ip";
         if (hit.kind == SPOOR_HIT_IPPORT) {
             alert.matched_field += src ? ":src_port" : ":dest_port";

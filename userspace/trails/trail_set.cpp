@@ -251,16 +251,17 @@ std::vector<std::string_view> TrailSet::references(std::uint32_t id) const {
 template <typename Map, typename Key>
 void TrailSet::upsert(Map& map, Key&& key, const TrailRecord& record, SourceRank rank) {
     auto [it, inserted] = map.try_emplace(std::forward<Key>(key), 0);
-    it->second = inserted ? intern(record.info, record.reference, {}, rank)
+    it->second = inserted ? intern(record.info, record.reference, {}, rank, record.severity)
                           : merge(it->second, record, rank);
 }
 
 std::uint32_t TrailSet::intern(const std::string& info, const std::string& own_reference,
-                               std::vector<std::string> others, SourceRank rank) {
+                               std::vector<std::string> others, SourceRank rank,
+                               std::uint8_t severity) {
     if (has_last_ && others.empty()) {
         const RecordSource& last = sources_[last_id_];
         if (last.rank == rank && last.others.empty() && last.own_reference == own_reference &&
-            records_[last_id_].info == info) {
+            records_[last_id_].info == info && records_[last_id_].severity == severity) {
             return last_id_;
         }
     }
@@ -274,6 +275,7 @@ std::uint32_t TrailSet::intern(const std::string& info, const std::string& own_r
     key.reserve(info.size() + reference.size() + 3);
     key.append(info).append(1, '\0').append(reference).append(1, '\0');
     key.push_back(static_cast<char>('0' + static_cast<int>(rank)));
+    key.push_back(static_cast<char>('0' + severity));
 
     const auto [it, inserted] =
         interned_.try_emplace(std::move(key), static_cast<std::uint32_t>(records_.size()));
@@ -282,7 +284,7 @@ std::uint32_t TrailSet::intern(const std::string& info, const std::string& own_r
             throw std::length_error("too many distinct trail records");
         }
         const bool plain = others.empty();
-        records_.push_back(TrailRecord{info, std::move(reference)});
+        records_.push_back(TrailRecord{info, std::move(reference), severity});
         sources_.push_back(RecordSource{rank, own_reference, std::move(others)});
         if (plain) {
             last_id_ = it->second;
@@ -316,12 +318,12 @@ std::uint32_t TrailSet::merge(std::uint32_t current, const TrailRecord& record, 
                 others.push_back(reference);
             }
         }
-        return intern(record.info, record.reference, std::move(others), rank);
+        return intern(record.info, record.reference, std::move(others), rank, record.severity);
     }
     std::vector<std::string> others = source.others;
     others.push_back(record.reference);
-    const std::string info = records_[current].info;
-    return intern(info, source.own_reference, std::move(others), source.rank);
+    const TrailRecord kept = records_[current];
+    return intern(kept.info, source.own_reference, std::move(others), source.rank, kept.severity);
 }
 
 }  // namespace spoor::trails

@@ -44,6 +44,8 @@ enum class SourceRank : std::uint8_t {
 struct TrailRecord {
     std::string info;       // e.g. "asyncrat (malware)"
     std::string reference;  // e.g. "(static)", "(static) (+custom)"
+    std::uint8_t severity =
+        0;  // 1..3 as an operator set it (trails add); 0: from info and reference
 };
 
 struct Prefix {
@@ -119,7 +121,7 @@ class TrailSet {
     };
 
     std::uint32_t intern(const std::string& info, const std::string& own_reference,
-                         std::vector<std::string> others, SourceRank rank);
+                         std::vector<std::string> others, SourceRank rank, std::uint8_t severity);
     std::uint32_t merge(std::uint32_t current, const TrailRecord& record, SourceRank rank);
     template <typename Map, typename Key>
     void upsert(Map& map, Key&& key, const TrailRecord& record, SourceRank rank);

@@ -17,6 +17,7 @@
 
 #include "common/hashing.h"
 #include "common/unique_fd.h"
+#include "trails/keys.h"
 
 namespace spoor::trails {
 
@@ -62,7 +63,7 @@ std::uint64_t KeyIndex::hash(std::string_view key) const {
     return hash_ == store::KeyHash::Labels ? hash_domain(key) : hash_string(key);
 }
 
-std::uint32_t KeyIndex::find(std::string_view key, std::uint64_t h) const {
+std::uint32_t KeyIndex::find_here(std::string_view key, std::uint64_t h) const {
     if (slots_.empty() ||
         (bloom_[bloom::word(h, bloom_.size())] & bloom::bits(h)) != bloom::bits(h)) {
         return kNoRecord;
@@ -167,6 +168,38 @@ bool parse_ip_port(std::string_view key, IpPort& out) {
 
 }  // namespace store_keys
 
+std::string store_key(IndicatorKind kind, std::string_view key) {
+    switch (kind) {
+        case IndicatorKind::Ip:
+            if (const auto addr = IpAddress::parse(key)) {
+                return std::string(store_keys::ip(*addr).view());
+            }
+            break;
+        case IndicatorKind::Cidr: {
+            Prefix prefix;
+            if (keys::parse_prefix(key, prefix) == keys::Parse::Ok) {
+                return std::string(store_keys::prefix(prefix).view());
+            }
+            break;
+        }
+        case IndicatorKind::IpPort: {
+            IpPort ip_port;
+            if (keys::parse_ip_port(key, ip_port) == keys::Parse::Ok) {
+                return std::string(store_keys::ip_port(ip_port).view());
+            }
+            break;
+        }
+        case IndicatorKind::Url:
+            while (!key.empty() && key.back() == '/') {
+                key.remove_suffix(1);
+            }
+            break;
+        default:
+            break;
+    }
+    return std::string(key);
+}
+
 std::shared_ptr<const TrailStore> TrailStore::open(const std::filesystem::path& file) {
     const std::string origin = file.string();
     UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
@@ -191,6 +224,42 @@ std::shared_ptr<const TrailStore> TrailStore::open(const std::filesystem::path& 
     result->mapping_ = mapping;
     result->image_ = {static_cast<const std::byte*>(mapping), size};
     result->bind();
+    return result;
+}
+
+std::shared_ptr<const TrailStore> TrailStore::layered(
+    std::shared_ptr<const TrailStore> base, const TrailSet& custom,
+    const std::vector<std::pair<IndicatorKind, std::string>>& removed) {
+    std::shared_ptr<TrailStore> result(new TrailStore());
+    result->origin_ = base->origin_ + " + the operator's trails";
+    result->image_ = base->image_;
+    result->records_ = base->records_;
+    result->strings_ = base->strings_;
+    result->meta_ = base->meta_;
+    result->indexes_ = base->indexes_;
+    result->overlay_ = store_of(custom);
+    for (const auto& [kind, key] : removed) {
+        result->removed_[static_cast<std::size_t>(kind)].insert(store_key(kind, key));
+    }
+    const auto offset = static_cast<std::uint32_t>(base->record_count());
+    for (std::size_t k = 0; k < kIndicatorKinds; ++k) {
+        KeyIndex& index = result->indexes_[k];
+        index.overlay_ = &result->overlay_->indexes_[k];
+        index.overlay_records_ = offset;
+        if (!result->removed_[k].empty()) {
+            index.removed_ = &result->removed_[k];
+        }
+        // Hidden: base keys removed or listed again, each once.
+        std::unordered_set<std::string> hidden(result->removed_[k].begin(),
+                                               result->removed_[k].end());
+        for (std::size_t i = 0; i < index.overlay_->entries_.size(); ++i) {
+            hidden.insert(std::string(index.overlay_->item(i).key));
+        }
+        for (const std::string& key : hidden) {
+            index.hidden_ += index.find_here(key, index.hash(key)) != kNoRecord;
+        }
+    }
+    result->base_ = std::move(base);
     return result;
 }
 
@@ -302,6 +371,9 @@ void TrailStore::bind() {
 }
 
 RecordView TrailStore::record(std::uint32_t id) const {
+    if (id >= records_.size() && overlay_ != nullptr) {
+        return overlay_->record(static_cast<std::uint32_t>(id - records_.size()));
+    }
     if (id >= records_.size()) {
         throw std::out_of_range("trail record " + std::to_string(id) + " not in " + origin_);
     }
@@ -336,6 +408,12 @@ std::uint32_t TrailStore::find_ip_port(const IpPort& ip_port) const {
 }
 
 std::span<const std::byte> TrailStore::section(SectionId id) const {
+    // The base's regex databases do not know the operator's changes to regex trails.
+    const auto regex = static_cast<std::size_t>(IndicatorKind::RegexDomain);
+    if (id == SectionId::RegexDatabase && overlay_ != nullptr &&
+        (overlay_->count(IndicatorKind::RegexDomain) > 0 || !removed_[regex].empty())) {
+        return {};
+    }
     const Header& h = header();
     for (std::uint32_t s = 0; s < h.section_count; ++s) {
         const Section& section = *at<Section>(image_, sizeof(Header) + s * sizeof(Section));
@@ -443,11 +521,7 @@ Keyed keys_of(const TrailSet& set, IndicatorKind kind) {
             // Without trailing slashes: "host/" (a host's root page) is met by the candidate
             // that is the host alone, and "/dir/" by the path "/dir/" (url_matcher.h).
             for (const auto& [key, id] : set.urls) {
-                std::string_view stripped = key;
-                while (!stripped.empty() && stripped.back() == '/') {
-                    stripped.remove_suffix(1);
-                }
-                out.emplace_back(std::string(stripped), id);
+                out.emplace_back(store_key(IndicatorKind::Url, key), id);
             }
             break;
         case IndicatorKind::UserAgent:
@@ -518,7 +592,7 @@ std::vector<std::byte> write_store_image(const TrailSet& set, std::string_view m
                                  strings.add_shared(r.reference),
                                  clamp(r.info.size()),
                                  clamp(r.reference.size()),
-                                 0,
+                                 r.severity,
                                  {}});
     }
     std::vector<std::vector<std::byte>> indexes;

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/hashing.h"
@@ -41,12 +42,16 @@ struct RecordView {
 // hashes all the parents of a name in one pass (the same chain, label by label).
 std::uint64_t hash_domain(std::string_view domain);
 
-// One indicator kind's hash table, as laid out in the store.
+// One indicator kind's hash table, as laid out in the store; in a layered store
+// (TrailStore::layered) with the operator's own table in front of it and the keys
+// the operator removed taken out.
 class KeyIndex {
   public:
     KeyIndex() = default;
 
-    std::size_t size() const { return entries_.size(); }
+    std::size_t size() const {
+        return entries_.size() - hidden_ + (overlay_ != nullptr ? overlay_->size() : 0);
+    }
     store::KeyHash hash_kind() const { return hash_; }
     std::uint64_t hash(std::string_view key) const;
 
@@ -58,23 +63,62 @@ class KeyIndex {
         }
     }
     // The key's record, or kNoRecord; `h` is hash(key).
-    std::uint32_t find(std::string_view key, std::uint64_t h) const;
+    std::uint32_t find(std::string_view key, std::uint64_t h) const {
+        if (overlay_ != nullptr) {
+            if (const std::uint32_t r = overlay_->find(key, h); r != kNoRecord) {
+                return r + overlay_records_;
+            }
+        }
+        const std::uint32_t r = find_here(key, h);
+        return r != kNoRecord && removed_ != nullptr && removed_->contains(std::string(key))
+                   ? kNoRecord
+                   : r;
+    }
     std::uint32_t find(std::string_view key) const { return find(key, hash(key)); }
 
-    // Entries in key order.
+    // fn(key, record) for every key once: the base's in key order (but those the operator
+    // removed or listed again), then the operator's.
+    template <typename Fn>
+    void for_each(Fn&& fn) const {
+        for (std::size_t i = 0; i < entries_.size(); ++i) {
+            const auto [key, record] = item(i);
+            if (record != kNoRecord && !hidden(key)) {
+                fn(key, record);
+            }
+        }
+        if (overlay_ != nullptr) {
+            for (std::size_t i = 0; i < overlay_->entries_.size(); ++i) {
+                const auto [key, record] = overlay_->item(i);
+                fn(key, record + overlay_records_);
+            }
+        }
+    }
+
+  private:
+    friend class TrailStore;
     struct Item {
         std::string_view key;
         std::uint32_t record;
     };
     Item item(std::size_t i) const;
+    std::uint32_t find_here(std::string_view key, std::uint64_t h) const;
+    // A base key the operator removed, or listed again (the operator's record wins).
+    bool hidden(std::string_view key) const {
+        return (removed_ != nullptr && removed_->contains(std::string(key))) ||
+               (overlay_ != nullptr && overlay_->find_here(key, hash(key)) != kNoRecord);
+    }
 
-  private:
-    friend class TrailStore;
     std::span<const store::Entry> entries_;
     std::span<const store::Slot> slots_;
     std::span<const std::uint64_t> bloom_;
     std::string_view strings_;
     store::KeyHash hash_ = store::KeyHash::Bytes;
+    // Layered only: the operator's table, its records numbered after the base's, the base
+    // keys taken out, and how many base keys are hidden (removed, or listed again).
+    const KeyIndex* overlay_ = nullptr;
+    std::uint32_t overlay_records_ = 0;
+    const std::unordered_set<std::string>* removed_ = nullptr;
+    std::size_t hidden_ = 0;
 };
 
 // The keys of the address kinds in the store: family, then the address in network
@@ -99,6 +143,14 @@ bool parse_ip_port(std::string_view key, IpPort& out);
 
 }  // namespace store_keys
 
+// A trail's key as the store's index of `kind` holds it, from its key as the trail line rules
+// give it (TrailSet's): the binary form of the address kinds, a URL without trailing slashes.
+std::string store_key(IndicatorKind kind, std::string_view key);
+
+// A trail's key as the store's index of `kind` holds it, from its key as the trail line rules
+// give it (TrailSet's): the binary form of the address kinds, a URL without trailing slashes.
+std::string store_key(IndicatorKind kind, std::string_view key);
+
 class TrailStore {
   public:
     // Maps a compiled store. Throws StoreError naming the file: unreadable, not a
@@ -108,6 +160,13 @@ class TrailStore {
     // errors and status.
     static std::shared_ptr<const TrailStore> from_image(std::vector<std::byte> image,
                                                         std::string origin);
+    // `base` with the operator's own changes on top (trails add|rm), without copying it:
+    // `custom`'s trails are found first (their records numbered after the base's), and a
+    // base trail named in `removed` (kind and normalised key, as the trail line rules give
+    // them) is found no more.
+    static std::shared_ptr<const TrailStore> layered(
+        std::shared_ptr<const TrailStore> base, const TrailSet& custom,
+        const std::vector<std::pair<IndicatorKind, std::string>>& removed);
     // The file starts with the store's magic (cheap: reads 8 bytes).
     static bool is_store_file(const std::filesystem::path& file);
 
@@ -120,7 +179,9 @@ class TrailStore {
     std::uint64_t created_unix_ns() const { return header().created_unix_ns; }
     bool mapped() const { return mapping_ != nullptr; }
 
-    std::size_t record_count() const { return records_.size(); }
+    std::size_t record_count() const {
+        return records_.size() + (overlay_ != nullptr ? overlay_->record_count() : 0);
+    }
     // Throws std::out_of_range for an id the store does not hold.
     RecordView record(std::uint32_t id) const;
 
@@ -160,19 +221,20 @@ class TrailStore {
     // A key that does not parse (a damaged file) is skipped.
     template <typename Key, typename Parse, typename Fn>
     void for_each_key(IndicatorKind kind, Parse parse, Fn& fn) const {
-        const KeyIndex& keys = index(kind);
         Key key{};
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            const KeyIndex::Item item = keys.item(i);
-            if (parse(item.key, key)) {
-                fn(key, item.record);
+        index(kind).for_each([&](std::string_view text, std::uint32_t record) {
+            if (parse(text, key)) {
+                fn(key, record);
             }
-        }
+        });
     }
     void bind();  // validates the image and sets the views below
     const store::Header& header() const;
 
     std::string origin_;
+    std::shared_ptr<const TrailStore> base_;     // layered: the store whose image this reads
+    std::shared_ptr<const TrailStore> overlay_;  // layered: the operator's trails
+    std::array<std::unordered_set<std::string>, kIndicatorKinds> removed_;
     void* mapping_ = nullptr;  // the file's mapping, or null for an image in memory
     std::vector<std::byte> owned_;
     std::span<const std::byte> image_;
