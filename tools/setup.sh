@@ -39,7 +39,7 @@ cd "$(dirname "$0")/.."
 packages=(
     build-essential cmake ninja-build pkg-config clang clang-format llvm bpftool
     libbpf-dev libxdp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev
-    libarchive-dev libssl-dev libpcap-dev libhyperscan-dev doctest-dev
+    libarchive-dev libssl-dev libpcap-dev libhyperscan-dev doctest-dev libcurl4-openssl-dev
     iproute2 iputils-ping netcat-openbsd curl python3 xz-utils ca-certificates
     bind9-dnsutils dnsmasq-base nmap
 )

@@ -260,6 +260,51 @@ void add_trails(CLI::App& cli, TrailsCompileOptions& compile, TrailsLookupOption
     r->add_option("value", change.value, "The trail")->required();
 }
 
+// `spoor trails update`, under the `trails` command.
+void add_trails_update(CLI::App& trails, TrailsUpdateOptions& o) {
+    auto* u = trails.add_subcommand(
+        "update",
+        "Download the enabled feeds, merge them with the static and custom trails, "
+        "compile the store and tell the running sensor to reload");
+    u->footer(
+        "Examples:\n"
+        "  spoor trails update                      the enabled feeds, every path at its default\n"
+        "  spoor trails update --from /media/usb/feeds   air-gapped: files named after the "
+        "feeds\n"
+        "  spoor trails update --cdn-ranges /etc/spoor/cdn_ranges.txt --min-feeds 2\n"
+        "A feed whose new copy fails (HTTP error, timeout), shows another format, or holds\n"
+        "under half the indicators of its last good copy keeps that copy. Downloaded feeds lose\n"
+        "addresses in bogon and CDN ranges, and an address only feeds name needs --min-feeds of\n"
+        "them; the --trails sources keep everything.\n");
+    u->add_option("--feeds", o.feeds_dir,
+                  "Folder of feed definitions (*.conf); default /etc/spoor/feeds, else the "
+                  "repository's trails/feeds");
+    u->add_option("--cache", o.cache_dir, "Folder of the last good copy of each feed")
+        ->capture_default_str();
+    u->add_option("--from", o.from,
+                  "Import feeds from this folder (files named after the feeds: feodo, "
+                  "feodo.csv) or one such file instead of downloading");
+    u->add_option("--trails", o.trails,
+                  "Static or custom trail source to merge, repeatable; default "
+                  "/var/lib/spoor/trails and /var/lib/spoor/custom.txt, those that exist")
+        ->allow_extra_args(false);
+    u->add_option("-o,--output", o.output, "The store file to write")->capture_default_str();
+    u->add_option("--min-feeds", o.min_feeds,
+                  "Feeds that must name an address that only feeds name")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    u->add_option("--cdn-ranges", o.cdn_ranges,
+                  "File of CDN prefixes (one a line) dropped from downloaded feeds, repeatable")
+        ->check(CLI::ExistingFile)
+        ->allow_extra_args(false);
+    u->add_option("--control-socket", o.control_socket, "The running sensor's control socket")
+        ->capture_default_str();
+    u->add_flag("!--no-reload", o.reload, "Write the store only; do not tell the sensor");
+    u->add_option("--timeout", o.timeout_s, "Seconds a download may take")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+}
+
 }  // namespace
 
 std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
@@ -290,6 +335,7 @@ std::unique_ptr<CLI::App> make_cli(CommandLine& values) {
                      "Take a set under half the size of the one in use (refused otherwise, as "
                      "the sign of a broken source)");
     add_trails(*cli, values.trails_compile, values.trails_lookup, values.trails_change);
+    add_trails_update(*cli->get_subcommand("trails"), values.trails_update);
     // One value per occurrence of a repeatable flag (`--trails A --trails B`): CLI11 would
     // otherwise read the arguments after `--whitelist FILE` as more files, not as captures
     // or values.

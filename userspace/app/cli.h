@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "app/feed_update.h"
 #include "app/options.h"
 
 namespace spoor::app {
@@ -33,6 +34,7 @@ struct CommandLine {
     TrailsCompileOptions trails_compile;
     TrailsLookupOptions trails_lookup;
     TrailsChangeOptions trails_change;
+    TrailsUpdateOptions trails_update;
 };
 
 // Builds the parser; parsed values land in `values`, which must outlive it.

@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
             if (trails->got_subcommand("compile")) {
                 return spoor::app::run_trails_compile(values.trails_compile);
             }
+            if (trails->got_subcommand("update")) {
+                return spoor::app::run_trails_update(values.trails_update);
+            }
             const auto& change = values.trails_change;
             if (trails->got_subcommand("add")) {
                 return client({{"command", "trails-add"},

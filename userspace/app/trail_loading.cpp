@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "detect/domain_matcher.h"
 #include "detect/hyperscan.h"
 #include "detect/user_agents.h"
 #include "detect/web_attacks.h"
@@ -136,6 +137,21 @@ trails::TrailSet read_trail_sources(const std::vector<std::string>& sources,
     trails::TrailSet set = trails::load_trails(paths, report);
     log_malformed(report.malformed, "trail");
     return set;
+}
+
+trails::TrailSet read_trail_sources(const std::vector<trails::TrailSource>& sources,
+                                    trails::LoadReport& report) {
+    trails::TrailSet set = trails::load_trails(sources, report);
+    log_malformed(report.malformed, "trail");
+    return set;
+}
+
+std::size_t save_compiled_store(const trails::TrailSet& set, std::string_view meta,
+                                const std::filesystem::path& output) {
+    const auto regex = detect::compile_regex_domains(set);
+    const auto image = trails::write_store_image(set, meta, regex);
+    trails::save_store_file(output, image);
+    return image.size();
 }
 
 std::string store_meta(const std::vector<std::string>& sources, const trails::LoadReport& report) {

@@ -3,9 +3,12 @@
 // with file:line) and compiled in memory by the same writer. An empty set is refused.
 #pragma once
 
+#include <cstddef>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/analyzer.h"
@@ -26,6 +29,14 @@ LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool al
 // Reads trail sources into a set, logging malformed lines.
 trails::TrailSet read_trail_sources(const std::vector<std::string>& sources,
                                     trails::LoadReport& report);
+// The same for sources that name their format, info, reference or rank (feeds).
+trails::TrailSet read_trail_sources(const std::vector<trails::TrailSource>& sources,
+                                    trails::LoadReport& report);
+// Compiles `set` into a store image (its regex domain trails compiled for detection, `meta`
+// saying what it was made of) and writes it to `output` through a rename, as `trails
+// compile` and `trails update` do. Returns the image's size in bytes.
+std::size_t save_compiled_store(const trails::TrailSet& set, std::string_view meta,
+                                const std::filesystem::path& output);
 // The Meta section of a store made of `sources`: JSON naming them, with the report's counts.
 std::string store_meta(const std::vector<std::string>& sources, const trails::LoadReport& report);
 

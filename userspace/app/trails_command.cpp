@@ -213,12 +213,9 @@ int run_trails_compile(const TrailsCompileOptions& o) {
             "store (--allow-empty to write one anyway)");
     }
     const double read_s = seconds_since(start);
-    progress.step("compiling " + std::to_string(set.count(trails::IndicatorKind::RegexDomain)) +
-                  " regex domain trails");
-    const auto regex = detect::compile_regex_domains(set);
-    progress.step("writing " + std::to_string(set.total()) + " trails");
-    const auto image = trails::write_store_image(set, store_meta(o.sources, report), regex);
-    trails::save_store_file(o.output, image);
+    progress.step("compiling " + std::to_string(set.total()) + " trails, " +
+                  std::to_string(set.count(trails::IndicatorKind::RegexDomain)) + " of them regex");
+    const std::size_t bytes = save_compiled_store(set, store_meta(o.sources, report), o.output);
     progress.clear();
     spdlog::info(
         "{}: {} trails ({} ip, {} cidr, {} ip:port, {} domain, {} regex, {} url, {} "
@@ -230,8 +227,7 @@ int run_trails_compile(const TrailsCompileOptions& o) {
         set.count(trails::IndicatorKind::Url),
         set.count(trails::IndicatorKind::UserAgent) + set.count(trails::IndicatorKind::CertSha1) +
             set.count(trails::IndicatorKind::Ja3) + set.count(trails::IndicatorKind::Ja4),
-        report.files, report.malformed.size(), mib(image.size()), read_s,
-        seconds_since(start) - read_s);
+        report.files, report.malformed.size(), mib(bytes), read_s, seconds_since(start) - read_s);
     return 0;
 }
 

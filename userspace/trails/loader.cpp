@@ -803,30 +803,52 @@ bool parse_trail_line(std::string_view line, ParsedLine& out, std::string& reaso
     return true;
 }
 
+namespace {
+
+struct NamedFormat {
+    std::string_view name;
+    TrailFormat format;
+};
+constexpr std::array<NamedFormat, 11> kFormatNames{{
+    {"list", TrailFormat::List},
+    {"csv", TrailFormat::Csv},
+    {"hosts", TrailFormat::Hosts},
+    {"iprep", TrailFormat::Iprep},
+    {"iprep-categories", TrailFormat::IprepCategories},
+    {"zeek", TrailFormat::Zeek},
+    {"feodo", TrailFormat::Feodo},
+    {"urlhaus", TrailFormat::Urlhaus},
+    {"threatfox", TrailFormat::Threatfox},
+    {"sslbl", TrailFormat::Sslbl},
+    {"sslbl-ja3", TrailFormat::SslblJa3},
+}};
+
+}  // namespace
+
 std::optional<TrailFormat> format_from_name(std::string_view name) {
-    struct Named {
-        std::string_view name;
-        TrailFormat format;
-    };
-    static constexpr std::array<Named, 11> kNames{{
-        {"list", TrailFormat::List},
-        {"csv", TrailFormat::Csv},
-        {"hosts", TrailFormat::Hosts},
-        {"iprep", TrailFormat::Iprep},
-        {"iprep-categories", TrailFormat::IprepCategories},
-        {"zeek", TrailFormat::Zeek},
-        {"feodo", TrailFormat::Feodo},
-        {"urlhaus", TrailFormat::Urlhaus},
-        {"threatfox", TrailFormat::Threatfox},
-        {"sslbl", TrailFormat::Sslbl},
-        {"sslbl-ja3", TrailFormat::SslblJa3},
-    }};
-    for (const auto& named : kNames) {
+    for (const auto& named : kFormatNames) {
         if (equals_ignoring_case(name, named.name)) {
             return named.format;
         }
     }
     return std::nullopt;
+}
+
+std::string_view format_name(TrailFormat format) {
+    for (const auto& named : kFormatNames) {
+        if (named.format == format) {
+            return named.name;
+        }
+    }
+    return "unknown";
+}
+
+std::string format_names() {
+    std::string names;
+    for (const auto& named : kFormatNames) {
+        names.append(names.empty() ? "" : ", ").append(named.name);
+    }
+    return names;
 }
 
 TrailSet load_trails(const std::vector<TrailSource>& sources, LoadReport& report) {

@@ -54,6 +54,10 @@ enum class TrailFormat : std::uint8_t {
 // "iprep-categories", "zeek", "feodo", "urlhaus", "threatfox", "sslbl", "sslbl-ja3"
 // (ASCII case ignored); nullopt for any other name.
 std::optional<TrailFormat> format_from_name(std::string_view name);
+// The name of a format, as format_from_name() takes it.
+std::string_view format_name(TrailFormat format);
+// Every format name, comma-separated, for messages.
+std::string format_names();
 
 // One source to load, as a feed definition describes it.
 struct TrailSource {

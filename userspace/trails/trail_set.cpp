@@ -239,6 +239,15 @@ void TrailSet::add(IndicatorKind kind, const std::string& key, const TrailRecord
     bad_key(kind, key);
 }
 
+std::vector<std::string_view> TrailSet::references(std::uint32_t id) const {
+    const RecordSource& source = sources_.at(id);
+    std::vector<std::string_view> all;
+    all.reserve(source.others.size() + 1);
+    all.emplace_back(source.own_reference);
+    all.insert(all.end(), source.others.begin(), source.others.end());
+    return all;
+}
+
 template <typename Map, typename Key>
 void TrailSet::upsert(Map& map, Key&& key, const TrailRecord& record, SourceRank rank) {
     auto [it, inserted] = map.try_emplace(std::forward<Key>(key), 0);

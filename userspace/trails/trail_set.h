@@ -103,6 +103,13 @@ class TrailSet {
     // `key` is the normalised indicator text: "1.2.3.4", "10.0.0.0/8", "1.2.3.4:80",
     // "[2001:db8::1]:443", "evil.com", "evil.com/path", ...
 
+    // Where record `id` came from, for rules applied once every source is loaded (the feed
+    // policy, feed_policy.h): the rank of its best source, and every distinct reference it
+    // names, the winner's first. An indicator may be erased from its map afterwards; its
+    // record then stays, unused.
+    SourceRank rank(std::uint32_t id) const { return sources_.at(id).rank; }
+    std::vector<std::string_view> references(std::uint32_t id) const;
+
   private:
     // What a record was built from. The rank lives here rather than per indicator:
     // records are interned by (info, reference, rank), so an indicator's rank is

@@ -200,3 +200,54 @@ TEST_CASE("heuristic thresholds, switches and local networks come from flags and
               "--port-scan-ports (10) must be below --heuristic-items (8)");
     }
 }
+
+TEST_CASE("trails update flags, and defaults that name the installed paths") {
+    CommandLine defaults;
+    parse(defaults, {"trails", "update"});
+    CHECK(defaults.trails_update.feeds_dir.empty());  // /etc/spoor/feeds, else the repository's
+    CHECK(defaults.trails_update.cache_dir == "/var/lib/spoor/feeds");
+    CHECK(defaults.trails_update.output == "/var/lib/spoor/trails.spoor");
+    CHECK(defaults.trails_update.trails.empty());
+    CHECK(defaults.trails_update.min_feeds == 3);
+    CHECK(defaults.trails_update.control_socket == "/run/spoor/spoor.sock");
+    CHECK(defaults.trails_update.reload);
+
+    TempDir dir;
+    const auto cdn = dir.write("cdn.txt", "104.16.0.0/13\n");
+    CommandLine v;
+    parse(v, {"trails",
+              "update",
+              "--feeds",
+              "/f",
+              "--cache",
+              "/c",
+              "--from",
+              "/usb",
+              "--trails",
+              "/a",
+              "--trails",
+              "/b",
+              "-o",
+              "/out.spoor",
+              "--min-feeds",
+              "2",
+              "--cdn-ranges",
+              cdn.string(),
+              "--control-socket",
+              "/s.sock",
+              "--no-reload",
+              "--timeout",
+              "5"});
+    const auto& u = v.trails_update;
+    CHECK(u.feeds_dir == "/f");
+    CHECK(u.cache_dir == "/c");
+    CHECK(u.from == "/usb");
+    CHECK(u.trails == std::vector<std::string>{"/a", "/b"});
+    CHECK(u.output == "/out.spoor");
+    CHECK(u.min_feeds == 2);
+    CHECK(u.cdn_ranges == std::vector<std::string>{cdn.string()});
+    CHECK(u.control_socket == "/s.sock");
+    CHECK_FALSE(u.reload);
+    CHECK(u.timeout_s == 5);
+    CHECK_THROWS_AS(parse(v, {"trails", "update", "--min-feeds", "0"}), CLI::ValidationError);
+}
