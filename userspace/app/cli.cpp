@@ -286,7 +286,8 @@ void add_trails_update(CLI::App& trails, TrailsUpdateOptions& o) {
                   "feodo.csv) or one such file instead of downloading");
     u->add_option("--trails", o.trails,
                   "Static or custom trail source to merge, repeatable; default "
-                  "/var/lib/spoor/trails and /var/lib/spoor/custom.txt, those that exist")
+                  "/var/lib/spoor/trails if it exists (trails add|rm need no merging: the "
+                  "sensor lays them over every store)")
         ->allow_extra_args(false);
     u->add_option("-o,--output", o.output, "The store file to write")->capture_default_str();
     u->add_option("--min-feeds", o.min_feeds,

@@ -28,7 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kEtcFeeds = "/etc/spoor/feeds";
-constexpr const char* kCustomList = "/var/lib/spoor/custom.txt";
+// Where tools/setup.sh installs the static trails the store is compiled from.
+constexpr const char* kStaticTrails = "/var/lib/spoor/trails";
 // The head that format recognition reads (docs/TRAIL_FORMATS.md).
 constexpr std::size_t kHeadBytes = 64 * 1024;
 // A feed larger than this is not a feed any sensor should compile: refused, not stored.
@@ -306,20 +307,17 @@ fs::path feeds_folder(const TrailsUpdateOptions& o) {
     return SPOOR_REPO_FEEDS_DIR;
 }
 
-// The operator's sources: as given, or the installed static set and custom list that exist.
+// The operator's sources: as given, or the installed static set if it exists. (The custom
+// trails of `trails add|rm` are not among them: the sensor lays them over every store.)
 std::vector<std::string> operator_sources(const TrailsUpdateOptions& o) {
     if (!o.trails.empty()) {
         return o.trails;
     }
-    std::vector<std::string> found;
-    for (const char* path : {kDefaultTrailSources, kCustomList}) {
-        if (fs::exists(path)) {
-            found.emplace_back(path);
-        } else {
-            spdlog::info("{} does not exist: not merged", path);
-        }
+    if (fs::exists(kStaticTrails)) {
+        return {kStaticTrails};
     }
-    return found;
+    spdlog::info("{} does not exist: not merged", kStaticTrails);
+    return {};
 }
 
 // Asks the running sensor to load the new store. No sensor is a note: the store waits for

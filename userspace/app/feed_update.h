@@ -18,8 +18,8 @@ struct TrailsUpdateOptions {
     std::string feeds_dir;
     std::string cache_dir = "/var/lib/spoor/feeds";  // the last good copy of each feed
     std::string from;  // a folder of feed files, or one: imported instead of downloaded
-    // Static and custom sources; empty: /var/lib/spoor/trails and /var/lib/spoor/custom.txt,
-    // those of them that exist.
+    // The operator's sources (static set, own lists); empty: /var/lib/spoor/trails if it
+    // exists. The custom trails of `trails add|rm` are laid over the store by the sensor.
     std::vector<std::string> trails;
     std::string output = "/var/lib/spoor/trails.spoor";
     std::size_t min_feeds = 3;            // feeds that must name an address only feeds name
