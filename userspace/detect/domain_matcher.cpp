@@ -17,7 +17,6 @@
 
 #include "detect/hyperscan.h"
 #include "detect/literal_prefilter.h"
-#include "detect/lookup_tables.h"
 
 #include <emmintrin.h>
 #include <hs/hs.h>
@@ -37,6 +36,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/hashing.h"
+#include "common/huge_array.h"
 #include "common/text.h"
 
 namespace spoor::detect {

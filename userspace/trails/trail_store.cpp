@@ -224,6 +224,7 @@ std::shared_ptr<const TrailStore> TrailStore::open(const std::filesystem::path& 
     result->mapping_ = mapping;
     result->image_ = {static_cast<const std::byte*>(mapping), size};
     result->bind();
+    result->pin_hot_indexes();
     return result;
 }
 
@@ -270,6 +271,7 @@ std::shared_ptr<const TrailStore> TrailStore::from_image(std::vector<std::byte> 
     result->owned_ = std::move(image);
     result->image_ = result->owned_;
     result->bind();
+    result->pin_hot_indexes();
     return result;
 }
 
@@ -367,6 +369,21 @@ void TrailStore::bind() {
     }
     for (KeyIndex& index : indexes_) {
         index.strings_ = strings_;
+    }
+}
+
+void TrailStore::pin_hot_indexes() {
+    constexpr std::size_t kHot = std::size_t{1} << 20;  // bytes of slots worth a copy
+    for (KeyIndex& index : indexes_) {
+        if (index.slots_.size_bytes() < kHot) {
+            continue;
+        }
+        auto& slots = hot_slots_.emplace_back(index.slots_.size(), store::Slot{});
+        std::copy(index.slots_.begin(), index.slots_.end(), slots.data());
+        index.slots_ = {slots.data(), index.slots_.size()};
+        auto& bloom = hot_bloom_.emplace_back(index.bloom_.size(), std::uint64_t{0});
+        std::copy(index.bloom_.begin(), index.bloom_.end(), bloom.data());
+        index.bloom_ = {bloom.data(), index.bloom_.size()};
     }
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/hashing.h"
+#include "common/huge_array.h"
 #include "proto/address.h"
 #include "trails/store_format.h"
 #include "trails/trail_set.h"
@@ -229,6 +230,9 @@ class TrailStore {
         });
     }
     void bind();  // validates the image and sets the views below
+    // Copies the slots and Bloom filters of the larger indexes into huge pages (file
+    // mappings get none): a cold lookup then misses the cache but not also the TLB.
+    void pin_hot_indexes();
     const store::Header& header() const;
 
     std::string origin_;
@@ -242,6 +246,8 @@ class TrailStore {
     std::string_view strings_;
     std::string_view meta_;
     std::array<KeyIndex, kIndicatorKinds> indexes_;
+    std::vector<HugeArray<store::Slot>> hot_slots_;
+    std::vector<HugeArray<std::uint64_t>> hot_bloom_;
 };
 
 // Writes `set` as a store image. `meta` (JSON text) says what it was made of;

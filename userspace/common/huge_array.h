@@ -1,5 +1,5 @@
-// Memory for the tables of detection that are probed at random, once per
-// packet or name (the hashes they use are in common/hashing.h).
+// Memory for the tables probed at random, once per packet or name: the trail
+// store's larger indexes and the negative name cache.
 #pragma once
 
 #include <sys/mman.h>
@@ -11,11 +11,9 @@
 #include <new>
 #include <type_traits>
 
-#include "common/hashing.h"
+namespace spoor {
 
-namespace spoor::detect {
-
-// A fixed array for the tables probed at random (the negative cache). From a megabyte up it asks
+// A fixed array for the tables probed at random. From a megabyte up it asks
 // for transparent huge pages: a probe then misses the cache but not also the TLB, which cost about
 // a fifth of a cold lookup on the real trail set. The kernel may refuse; it is only a hint.
 template <typename T>
@@ -38,6 +36,8 @@ class HugeArray {
         std::uninitialized_fill_n(data_.get(), size, value);
     }
 
+    T* data() { return data_.get(); }
+    const T* data() const { return data_.get(); }
     T& operator[](std::size_t i) { return data_[i]; }
     const T& operator[](std::size_t i) const { return data_[i]; }
     std::size_t size() const { return size_; }
@@ -52,4 +52,4 @@ class HugeArray {
     std::size_t size_ = 0;
 };
 
-}  // namespace spoor::detect
+}  // namespace spoor
