@@ -6,11 +6,13 @@ none twice. Then a store without one of the addresses is compiled over the file
 the sensor watches: the change alone reloads it, and that address stops alerting
 at once while the others go on. A broken source and a set under half the size
 are refused, keeping the trails in use. `spoor trails add|rm` change a running
-sensor at once and are kept for the next start."""
+sensor at once and are kept for the next start. Trails compiled long ago are
+warned about."""
 import collections
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -193,6 +195,36 @@ class Reload(unittest.TestCase):
         self.assertEqual(collections.Counter(a["dest_ip"] for a in alerts),
                          {"10.230.0.2": 10, "10.230.0.50": 10})
         self.assertEqual(again.stop(), 0)
+
+    def test_old_trails_are_warned_about(self):
+        listed = self.lab.write("lab.txt", "10.230.0.1\n")
+        store = self.lab.path("old.spoor")
+        subprocess.run([lab.SPOOR, "trails", "compile", listed, "-o", store], check=True,
+                       capture_output=True)
+        # Compiled 100 hours ago, as its header says (created_unix_ns at byte 24).
+        with open(store, "r+b") as f:
+            f.seek(24)
+            f.write(struct.pack("<Q", int((time.time() - 100 * 3600) * 1e9)))
+        sensor = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", store)
+        trails = sensor.query("status")["trails"]
+        self.assertTrue(trails["stale"])
+        self.assertAlmostEqual(trails["age_hours"], 100, delta=1)
+        deadline = time.time() + 10
+        while "STALE TRAILS" not in sensor.log():
+            self.assertLess(time.time(), deadline, sensor.log())
+            time.sleep(0.2)
+        self.assertIn("compiled 100 hours ago (limit 48)", sensor.log())
+        self.assertEqual(sensor.stop(), 0)
+        # A limit above the age, and trails compiled at start, are not stale.
+        relaxed = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", store,
+                             "--max-trail-age", "200", name="relaxed")
+        self.assertFalse(relaxed.query("status")["trails"]["stale"])
+        self.assertEqual(relaxed.stop(), 0)
+        fresh = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", listed,
+                           name="fresh")
+        self.assertFalse(fresh.query("status")["trails"]["stale"])
+        self.assertLess(fresh.query("status")["trails"]["age_hours"], 1)
+        self.assertEqual(fresh.stop(), 0)
 
 
 if __name__ == "__main__":

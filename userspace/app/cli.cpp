@@ -149,6 +149,11 @@ void add_run(CLI::App& cli, RunOptions& o) {
                     "The operator's own trails (spoor trails add|rm), laid over --trails at "
                     "start and at every reload")
         ->capture_default_str();
+    run->add_option("--max-trail-age", o.max_trail_age_h,
+                    "Warn, at start and every hour, when the trails were compiled longer ago "
+                    "than this many hours (0: never)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     run->add_flag("--watch-trails,!--no-watch-trails", o.watch_trails,
                   "Reload when a trail source changes (a store compiled over the old one, a "
                   "list edited)")

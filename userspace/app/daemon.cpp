@@ -115,6 +115,12 @@ std::uint64_t monotonic_ns() {
            static_cast<std::uint64_t>(now.tv_nsec);
 }
 
+std::uint64_t realtime_ns() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+}
+
 std::int64_t monotonic_to_realtime_offset() {
     timespec mono{}, real{};
     clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -334,9 +340,14 @@ int run_daemon(const RunOptions& o) {
             std::chrono::steady_clock::now() - started);
         const auto store = reloader->current();
         nlohmann::json trails_json = {
-            {"counts", trail_counts(*store)}, {"origin", store->origin()},
-            {"store_bytes", store->bytes()},  {"generation", trail_maps.generation()},
-            {"watched", o.watch_trails},      {"custom_trails", o.custom_trails}};
+            {"counts", trail_counts(*store)},
+            {"origin", store->origin()},
+            {"store_bytes", store->bytes()},
+            {"generation", trail_maps.generation()},
+            {"watched", o.watch_trails},
+            {"custom_trails", o.custom_trails},
+            {"age_hours", trail_age_hours(*store, realtime_ns())},
+            {"stale", stale_trails_warning(*store, o.max_trail_age_h, realtime_ns()).has_value()}};
         if (const auto last = reloader->last()) {
             trails_json["last_reload"] = last->to_json();
         }
@@ -410,6 +421,7 @@ int run_daemon(const RunOptions& o) {
     spdlog::info("{}", summary.str());
 
     install_signal_handlers();
+    auto next_age_check = std::chrono::steady_clock::now();  // at start, then hourly
     using namespace std::chrono_literals;
     while (!g_stop) {
         reader.poll(100ms);
@@ -421,6 +433,13 @@ int run_daemon(const RunOptions& o) {
         if (g_reload) {
             g_reload = 0;
             reloader->request("SIGUSR2", false);
+        }
+        if (std::chrono::steady_clock::now() >= next_age_check) {
+            next_age_check += std::chrono::hours(1);
+            if (const auto warning =
+                    stale_trails_warning(*reloader->current(), o.max_trail_age_h, realtime_ns())) {
+                spdlog::warn("{}", *warning);
+            }
         }
     }
 

@@ -60,7 +60,8 @@ struct RunOptions {
     std::string log_dir = "/var/log/spoor";  // empty: no alert files
     bool quiet = false;                      // no alerts on stdout
     std::string control_socket = "/run/spoor/spoor.sock";
-    bool watch_trails = true;  // reload when a trail source changes
+    bool watch_trails = true;     // reload when a trail source changes
+    double max_trail_age_h = 48;  // older trails are warned about, at start and hourly; 0: never
     // The operator's own trails (trails add|rm), laid over --trails at start and every reload.
     std::string custom_trails = "/var/lib/spoor/custom-trails.txt";
     std::string sensor_name;  // empty: the host name

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
@@ -161,6 +162,25 @@ std::string store_meta(const std::vector<std::string>& sources, const trails::Lo
     meta["lines"] = report.lines;
     meta["malformed"] = report.malformed.size();
     return meta.dump();
+}
+
+double trail_age_hours(const trails::TrailStore& store, std::uint64_t now_unix_ns) {
+    const std::uint64_t created = store.created_unix_ns();
+    return now_unix_ns > created ? static_cast<double>(now_unix_ns - created) / 3.6e12 : 0;
+}
+
+std::optional<std::string> stale_trails_warning(const trails::TrailStore& store, double max_age_h,
+                                                std::uint64_t now_unix_ns) {
+    const double age = trail_age_hours(store, now_unix_ns);
+    if (max_age_h <= 0 || age <= max_age_h) {
+        return std::nullopt;
+    }
+    char text[256];
+    std::snprintf(text, sizeof(text),
+                  "STALE TRAILS: %s was compiled %.0f hours ago (limit %.0f): new threats are "
+                  "not in it; run `spoor trails update` (or compile it again)",
+                  store.origin().c_str(), age, max_age_h);
+    return text;
 }
 
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,13 @@ struct LoadedTrails {
 // Throws (with the flag to use) when nothing was loaded and `allow_empty` is false, and
 // when a compiled store comes with other sources (a store is complete: compile them all).
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty);
+
+// A loud warning when `store` was compiled more than `max_age_h` hours before `now_unix_ns`
+// (0: no limit); nullopt when it is fresh. Sources compiled at start are as new as the start.
+std::optional<std::string> stale_trails_warning(const trails::TrailStore& store, double max_age_h,
+                                                std::uint64_t now_unix_ns);
+// Hours since `store` was compiled.
+double trail_age_hours(const trails::TrailStore& store, std::uint64_t now_unix_ns);
 
 // Reads trail sources into a set, logging malformed lines.
 trails::TrailSet read_trail_sources(const std::vector<std::string>& sources,
