@@ -7,7 +7,7 @@ the sensor watches: the change alone reloads it, and that address stops alerting
 at once while the others go on. A broken source and a set under half the size
 are refused, keeping the trails in use. `spoor trails add|rm` change a running
 sensor at once and are kept for the next start. Trails compiled long ago are
-warned about."""
+warned about, and a store is updated on a schedule."""
 import collections
 import json
 import os
@@ -225,6 +225,28 @@ class Reload(unittest.TestCase):
         self.assertFalse(fresh.query("status")["trails"]["stale"])
         self.assertLess(fresh.query("status")["trails"]["age_hours"], 1)
         self.assertEqual(fresh.stop(), 0)
+
+    def test_scheduled_update_compiles_the_store_again_and_reloads_it(self):
+        store = self.lab.path("trails.spoor")
+        first = self.lab.write("first/lab.txt", "10.230.0.1\n")
+        subprocess.run([lab.SPOOR, "trails", "compile", first, "-o", store], check=True,
+                       capture_output=True)
+        later = self.lab.write("later/lab.txt", "10.230.0.1\n10.230.0.2\n10.230.0.3\n")
+        feeds = self.lab.path("feeds")
+        os.makedirs(feeds)
+        # Every 1.8 s: the store compiled again from `later` (no feed enabled), then reloaded.
+        sensor = lab.Sensor(self.lab, self.lab.server, "-i", "vs", "--trails", store,
+                            "--update-interval", "0.0005", "--update-source", later,
+                            "--feeds", feeds, "--throttle-alerts", "0")
+        self.assertEqual(sensor.query("status")["trails"]["counts"]["total"], 1)
+        deadline = time.time() + 60
+        while sensor.query("status")["trails"]["counts"]["total"] != 3:
+            self.assertLess(time.time(), deadline, sensor.log())
+            time.sleep(0.2)
+        self.assertIn("scheduled trails update", sensor.log())
+        alerts = self.sent_alerts(sensor, ["10.230.0.3"], 32000, 5)
+        self.assertEqual(len(alerts), 5)
+        self.assertEqual(sensor.stop(), 0)
 
 
 if __name__ == "__main__":

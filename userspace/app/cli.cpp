@@ -149,6 +149,17 @@ void add_run(CLI::App& cli, RunOptions& o) {
                     "The operator's own trails (spoor trails add|rm), laid over --trails at "
                     "start and at every reload")
         ->capture_default_str();
+    run->add_option("--update-interval", o.update_interval_h,
+                    "With a compiled store as --trails: update it (spoor trails update: feeds, "
+                    "static set) and reload every this many hours (0: never)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    run->add_option("--update-source", o.update_sources,
+                    "Source the scheduled update compiles with the feeds, repeatable (default: "
+                    "/var/lib/spoor/trails)");
+    run->add_option("--feeds", o.feeds_dir,
+                    "Feed definitions of the scheduled update (default: /etc/spoor/feeds, "
+                    "else the repository's trails/feeds)");
     run->add_option("--max-trail-age", o.max_trail_age_h,
                     "Warn, at start and every hour, when the trails were compiled longer ago "
                     "than this many hours (0: never)")

@@ -272,6 +272,18 @@ int run_daemon(const RunOptions& o) {
     if (o.watch_trails) {
         watcher.emplace(o.trails, *reloader);
     }
+    // Updates are compiled into a store: with sources, there is none to update.
+    std::optional<TrailUpdateSchedule> schedule;
+    if (o.update_interval_h > 0 && o.trails.size() == 1 &&
+        trails::TrailStore::is_store_file(o.trails.front())) {
+        TrailsUpdateOptions update;
+        update.output = o.trails.front();
+        update.trails = o.update_sources;
+        update.feeds_dir = o.feeds_dir;
+        update.reload = false;  // the schedule asks the reloader itself
+        schedule.emplace(std::chrono::duration<double>(o.update_interval_h * 3600), update,
+                         *reloader);
+    }
 
     // Attach last: everything that consumes records is ready.
     for (auto& itf : interfaces) {
@@ -445,6 +457,7 @@ int run_daemon(const RunOptions& o) {
 
     // Detach first so no new records arrive, then deliver everything already made.
     spdlog::info("stopping: detaching and draining");
+    schedule.reset();
     watcher.reset();
     reloader.reset();  // a reload under way finishes first
     for (auto& itf : interfaces) {

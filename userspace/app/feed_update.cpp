@@ -322,34 +322,34 @@ std::vector<std::string> operator_sources(const TrailsUpdateOptions& o) {
 
 // Asks the running sensor to load the new store. No sensor is a note: the store waits for
 // the next start. A sensor that refuses the store is an error.
-bool tell_sensor(const TrailsUpdateOptions& o) {
+bool tell_sensor(const TrailsUpdateOptions& o, std::ostream& out) {
     if (!o.reload) {
-        std::cout << "reload: not asked (--no-reload)\n";
+        out << "reload: not asked (--no-reload)\n";
         return true;
     }
     if (!fs::exists(o.control_socket)) {
-        std::cout << "reload: no sensor at " << o.control_socket
-                  << "; it reads the store when it starts\n";
+        out << "reload: no sensor at " << o.control_socket
+            << "; it reads the store when it starts\n";
         return true;
     }
     nlohmann::json reply;
     try {
         reply = control_request(o.control_socket, {{"command", "reload"}});
     } catch (const std::exception& e) {
-        std::cout << "reload: no sensor answered (" << e.what() << ")\n";
+        out << "reload: no sensor answered (" << e.what() << ")\n";
         return true;
     }
     if (reply.contains("error")) {
         spdlog::error("the sensor refused the new store: {}", reply["error"].dump());
         return false;
     }
-    std::cout << "reload: the sensor runs generation " << reply.value("generation", 0) << "\n";
+    out << "reload: the sensor runs generation " << reply.value("generation", 0) << "\n";
     return true;
 }
 
 }  // namespace
 
-int run_trails_update(const TrailsUpdateOptions& o) {
+int run_trails_update(const TrailsUpdateOptions& o, std::ostream& out) {
     const fs::path folder = feeds_folder(o);
     std::vector<trails::FeedDefinition> feeds = trails::read_feed_definitions(folder);
     std::erase_if(feeds, [](const trails::FeedDefinition& feed) { return !feed.enabled; });
@@ -398,25 +398,24 @@ int run_trails_update(const TrailsUpdateOptions& o) {
     const std::size_t bytes = save_compiled_store(set, meta.dump(), o.output);
 
     for (const FeedOutcome& outcome : outcomes) {
-        std::cout << "feed " << outcome.feed->name << ": " << fetch_name(outcome.fetch);
+        out << "feed " << outcome.feed->name << ": " << fetch_name(outcome.fetch);
         if (!outcome.why.empty()) {
-            std::cout << " (" << outcome.why << ")";
+            out << " (" << outcome.why << ")";
         }
         if (!outcome.used) {
-            std::cout << "; left out\n";
+            out << "; left out\n";
         } else if (outcome.fetch == Fetch::Refused || outcome.fetch == Fetch::Failed) {
-            std::cout << "; previous copy used, " << outcome.indicators << " indicators\n";
+            out << "; previous copy used, " << outcome.indicators << " indicators\n";
         } else {
-            std::cout << ", " << outcome.indicators << " indicators\n";
+            out << ", " << outcome.indicators << " indicators\n";
         }
     }
-    std::cout << "policy: dropped " << dropped.bogon << " in bogon ranges, " << dropped.cdn
-              << " in CDN ranges, " << dropped.too_few_feeds << " named by fewer than "
-              << o.min_feeds << " feeds\n"
-              << "store: " << o.output << ": " << set.total() << " trails from " << sources.size()
-              << " sources, " << report.malformed.size() << " malformed lines, " << bytes
-              << " bytes\n";
-    return tell_sensor(o) ? 0 : 1;
+    out << "policy: dropped " << dropped.bogon << " in bogon ranges, " << dropped.cdn
+        << " in CDN ranges, " << dropped.too_few_feeds << " named by fewer than " << o.min_feeds
+        << " feeds\n"
+        << "store: " << o.output << ": " << set.total() << " trails from " << sources.size()
+        << " sources, " << report.malformed.size() << " malformed lines, " << bytes << " bytes\n";
+    return tell_sensor(o, out) ? 0 : 1;
 }
 
 }  // namespace spoor::app

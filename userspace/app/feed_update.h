@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct TrailsUpdateOptions {
 // back to its last good copy and is said in the summary), 1 when the running sensor
 // refused the new store. Throws for bad definitions, ranges files or sources, and when
 // nothing at all was loaded.
-int run_trails_update(const TrailsUpdateOptions& options);
+// The summary (a line a feed, the policy's drops, the reload) goes to `out`.
+int run_trails_update(const TrailsUpdateOptions& options, std::ostream& out = std::cout);
 
 }  // namespace spoor::app

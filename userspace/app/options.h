@@ -62,6 +62,11 @@ struct RunOptions {
     std::string control_socket = "/run/spoor/spoor.sock";
     bool watch_trails = true;     // reload when a trail source changes
     double max_trail_age_h = 48;  // older trails are warned about, at start and hourly; 0: never
+    // With a compiled store as --trails: `trails update` into it every so many hours (0: never),
+    // from these sources (empty: the update's default) and feed definitions (empty: its default).
+    double update_interval_h = 24;
+    std::vector<std::string> update_sources;
+    std::string feeds_dir;
     // The operator's own trails (trails add|rm), laid over --trails at start and every reload.
     std::string custom_trails = "/var/lib/spoor/custom-trails.txt";
     std::string sensor_name;  // empty: the host name

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <sstream>
 
 #include "app/trail_loading.h"
 
@@ -173,6 +174,46 @@ ReloadResult TrailReloader::serve(const Job& job) {
         spdlog::error("trails unchanged ({}): {}", result.reason, result.error);
     }
     return result;
+}
+
+TrailUpdateSchedule::TrailUpdateSchedule(std::chrono::duration<double> interval,
+                                         TrailsUpdateOptions update, TrailReloader& reloader)
+    : interval_(interval),
+      update_(std::move(update)),
+      reloader_(reloader),
+      thread_([this] { run(); }) {}
+
+TrailUpdateSchedule::~TrailUpdateSchedule() {
+    {
+        const std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void TrailUpdateSchedule::run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, interval_, [this] { return stop_; })) {
+        lock.unlock();
+        try {
+            spdlog::info("scheduled trails update into {}", update_.output);
+            // Its summary to the log: stdout carries the alerts.
+            std::ostringstream summary;
+            const int status = run_trails_update(update_, summary);
+            std::istringstream lines(summary.str());
+            for (std::string line; std::getline(lines, line);) {
+                spdlog::info("trails update: {}", line);
+            }
+            if (status == 0) {
+                reloader_.request("scheduled trails update", false);
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("scheduled trails update failed, keeping the trails in use: {}",
+                          e.what());
+        }
+        lock.lock();
+    }
 }
 
 TrailWatcher::TrailWatcher(const std::vector<std::string>& sources, TrailReloader& reloader)

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/analyzer.h"
+#include "app/feed_update.h"
 #include "bpf/trail_maps.h"
 #include "common/unique_fd.h"
 #include "trails/custom_trails.h"
@@ -106,6 +108,29 @@ class TrailReloader {
     std::shared_ptr<const trails::TrailStore> current_;
     std::optional<ReloadResult> last_;
     std::deque<Job> jobs_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+// Runs `spoor trails update` into the sensor's store every `interval` (the first time one
+// interval after start), then asks `reloader` to load it. A failed update is logged and the
+// store in use stays.
+class TrailUpdateSchedule {
+  public:
+    TrailUpdateSchedule(std::chrono::duration<double> interval, TrailsUpdateOptions update,
+                        TrailReloader& reloader);
+    ~TrailUpdateSchedule();
+    TrailUpdateSchedule(const TrailUpdateSchedule&) = delete;
+    TrailUpdateSchedule& operator=(const TrailUpdateSchedule&) = delete;
+
+  private:
+    void run();
+
+    const std::chrono::duration<double> interval_;
+    const TrailsUpdateOptions update_;
+    TrailReloader& reloader_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
     bool stop_ = false;
     std::thread thread_;
 };
