@@ -158,6 +158,10 @@ void Analyzer::add_trails(std::uint32_t generation,
     generations_->add(generation, std::move(store));
 }
 
+void Analyzer::drop_trails(std::uint32_t generation) {
+    generations_->remove(generation);
+}
+
 void Analyzer::process(const capture::RecordBatch& batch) {
     for (auto& share : shares_) {
         share.clear();

@@ -89,6 +89,8 @@ class Analyzer {
     // call it, from any thread, before the kernel's maps are flipped to that generation.
     // Builds the store's name tables first (see TrailGenerations::add).
     void add_trails(std::uint32_t generation, std::shared_ptr<const trails::TrailStore> store);
+    // Forgets a generation added for an install that failed.
+    void drop_trails(std::uint32_t generation);
 
     void process(const capture::RecordBatch& batch);
     // One record as a batch of its own.

@@ -110,11 +110,15 @@ void ControlServer::serve(Handler handler) {
     thread_ = std::thread([this] { accept_loop(); });
 }
 
-ControlServer::~ControlServer() {
+void ControlServer::stop() {
     stop_ = true;
     if (thread_.joinable()) {
         thread_.join();
     }
+}
+
+ControlServer::~ControlServer() {
+    stop();
     std::error_code ec;
     std::filesystem::remove(path_, ec);
 }

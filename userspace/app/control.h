@@ -34,6 +34,9 @@ class ControlServer {
 
     // Starts answering requests with `handler` on a thread of its own.
     void serve(Handler handler);
+    // Stops answering (a request under way is finished first): before what the handler
+    // uses goes away. The socket file stays until destruction.
+    void stop();
 
     const std::filesystem::path& path() const { return path_; }
 

@@ -457,6 +457,7 @@ int run_daemon(const RunOptions& o) {
 
     // Detach first so no new records arrive, then deliver everything already made.
     spdlog::info("stopping: detaching and draining");
+    control.stop();  // its handler reads the reloader
     schedule.reset();
     watcher.reset();
     reloader.reset();  // a reload under way finishes first

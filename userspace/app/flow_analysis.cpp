@@ -45,13 +45,16 @@ void FlowAnalysis::refresh_generations() {
     generations_version_ = version;
     std::vector<Matchers> kept;
     for (const auto& generation : generations_.snapshot()) {
+        // Same number and same tables: a generation added again (a failed install, retried)
+        // has new tables.
         const auto mine = std::find_if(matchers_.begin(), matchers_.end(), [&](const Matchers& m) {
-            return m.generation == generation.number;
+            return m.generation == generation.number && m.tables == generation.tables.get() &&
+                   m.matchers;
         });
         if (mine != matchers_.end()) {
             kept.push_back(std::move(*mine));
         } else {
-            kept.push_back({generation.number,
+            kept.push_back({generation.number, generation.tables.get(),
                             std::make_unique<detect::TrailMatchers>(
                                 *generation.tables, generations_.negative_cache_entries())});
         }
@@ -65,23 +68,56 @@ void FlowAnalysis::refresh_generations() {
     context_ = matchers_.back().matchers->context();
 }
 
-void FlowAnalysis::select(std::uint32_t generation) {
+bool FlowAnalysis::select(std::uint32_t generation) {
     for (const Matchers& m : matchers_) {
         if (m.generation == generation) {
             context_ = m.matchers->context();
-            return;
+            return true;
         }
     }
     ++stale_records_;
     context_ = matchers_.back().matchers->context();
+    return false;
 }
+
+namespace {
+
+// A record's trail hits found again in `trails` by what they matched (the address, the
+// address and port, the prefix): the trail ids of its own generation went with it.
+void find_hits_again(spoor_record& header, const proto::Packet& packet,
+                     const trails::TrailStore& trails) {
+    for (int side = 0; side < SPOOR_SIDES; ++side) {
+        spoor_hit& hit = header.hits[side];
+        const bool src = side == SPOOR_SIDE_SRC;
+        const IpAddress& addr = src ? packet.src : packet.dst;
+        std::uint32_t id = trails::kNoRecord;
+        if (hit.kind == SPOOR_HIT_IP) {
+            id = trails.find_ip(addr);
+        } else if (hit.kind == SPOOR_HIT_IPPORT) {
+            id = trails.find_ip_port({addr, src ? packet.src_port : packet.dst_port});
+        } else if (hit.kind == SPOOR_HIT_CIDR) {
+            id = trails.find_prefix({addr.masked(hit.prefix_len), hit.prefix_len});
+        }
+        hit.trail_id = id;
+        if (id == trails::kNoRecord) {
+            hit.kind = SPOOR_HIT_NONE;
+        }
+    }
+}
+
+}  // namespace
 
 void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
                            WorkerOutput& out) {
     refresh_generations();
     for (const auto& record : records) {
-        select(record.header.generation);
-        analyse(record, out);
+        if (select(record.header.generation)) {
+            analyse(record, out);
+        } else {
+            DecodedRecord again = record;
+            find_hits_again(again.header, again.packet, *context_.store);
+            analyse(again, out);
+        }
     }
     // Held alerts are released by the batch's time, not by each record's, so that
     // every worker releases the same ones whichever records it had.

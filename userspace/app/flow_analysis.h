@@ -101,11 +101,13 @@ class FlowAnalysis {
     void analyse(const DecodedRecord& record, WorkerOutput& out);
     // Follows the generations kept: matchers made for a new one, dropped for one gone.
     void refresh_generations();
-    // Points the detectors' context at `generation` (the newest when it is no longer kept).
-    void select(std::uint32_t generation);
+    // Points the detectors' context at `generation`; false (and the newest) when it is no
+    // longer kept.
+    bool select(std::uint32_t generation);
 
     struct Matchers {
         std::uint32_t generation;
+        const detect::TrailMatchers* tables;  // what they were made from
         std::unique_ptr<detect::TrailMatchers> matchers;
     };
     const TrailGenerations& generations_;

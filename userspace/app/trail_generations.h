@@ -24,10 +24,11 @@ class TrailGenerations {
         std::uint32_t number = 0;
         std::shared_ptr<const detect::TrailMatchers> tables;
     };
-    // The current one and the one before it stay: records of the older one may still be
-    // queued when a newer one arrives. A record of a generation no longer kept is analysed
-    // against the newest (counted as stale by the Analyzer).
-    static constexpr std::size_t kKept = 2;
+    // A generation is added before the kernel flips to it: the one in use and the one
+    // before it must stay (records of both may still be queued), so three are kept. A record
+    // of a generation no longer kept has its trail hits looked up again in the newest
+    // (counted as stale by the Analyzer).
+    static constexpr std::size_t kKept = 3;
 
     TrailGenerations(std::shared_ptr<const trails::Whitelist> whitelist,
                      detect::DomainMatcherConfig domains)
@@ -40,10 +41,18 @@ class TrailGenerations {
         auto tables =
             std::make_shared<const detect::TrailMatchers>(std::move(store), whitelist_, domains_);
         const std::lock_guard lock(mutex_);
+        std::erase_if(generations_, [&](const Generation& g) { return g.number == number; });
         generations_.push_back({number, std::move(tables)});
         if (generations_.size() > kKept) {
             generations_.erase(generations_.begin());
         }
+        version_.fetch_add(1, std::memory_order_release);
+    }
+
+    // Forgets generation `number` (an install that failed after add()).
+    void remove(std::uint32_t number) {
+        const std::lock_guard lock(mutex_);
+        std::erase_if(generations_, [&](const Generation& g) { return g.number == number; });
         version_.fetch_add(1, std::memory_order_release);
     }
 

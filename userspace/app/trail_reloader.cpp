@@ -111,8 +111,14 @@ void TrailReloader::run() {
 
 std::uint32_t TrailReloader::install(const std::shared_ptr<const trails::TrailStore>& store) {
     // The Analyzer knows the generation before any record can carry it.
-    analyzer_.add_trails(maps_.next_generation(), store);
-    return maps_.install(*store).generation;
+    const std::uint32_t generation = maps_.next_generation();
+    analyzer_.add_trails(generation, store);
+    try {
+        return maps_.install(*store).generation;
+    } catch (...) {
+        analyzer_.drop_trails(generation);
+        throw;
+    }
 }
 
 ReloadResult TrailReloader::serve(const Job& job) {
@@ -152,7 +158,12 @@ ReloadResult TrailReloader::serve(const Job& job) {
             result.generation = install(store);
         } catch (...) {
             if (job.kind != Job::Kind::Reload) {
-                custom_.save(custom_file_);
+                try {
+                    custom_.save(custom_file_);  // the file again as the trails in use
+                } catch (const std::exception& e) {
+                    spdlog::error("{} still holds a change that is not in use: {}",
+                                  custom_file_.string(), e.what());
+                }
             }
             throw;
         }

@@ -145,7 +145,7 @@ GenerationStats TrailMaps::install(const trails::TrailStore& trails) {
     __atomic_store_n(&skel.bss->spoor_rt.gen_flags[stats.slot], filter.gen_flags, __ATOMIC_RELEASE);
     __atomic_store_n(&skel.bss->spoor_rt.active_gen, stats.generation, __ATOMIC_RELEASE);
     installed_ = true;
-    generation_ = stats.generation;
+    generation_.store(stats.generation, std::memory_order_release);
 
     stats.exact4 = exact4.keys.size();
     stats.exact6 = exact6.keys.size();

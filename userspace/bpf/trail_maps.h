@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -35,14 +36,14 @@ class TrailMaps {
 
     // What the next install() will be numbered (0 for the first): records the
     // kernel classifies after it carry this number.
-    std::uint32_t next_generation() const { return installed_ ? generation_ + 1 : 0; }
+    std::uint32_t next_generation() const { return installed_ ? generation() + 1 : 0; }
     // The generation the classifier uses now (meaningless before the first install).
-    std::uint32_t generation() const { return generation_; }
+    std::uint32_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   private:
     SensorObject& object_;
     bool installed_ = false;
-    std::uint32_t generation_ = 0;
+    std::atomic<std::uint32_t> generation_{0};  // read by the control socket's thread
 };
 
 }  // namespace spoor::bpf

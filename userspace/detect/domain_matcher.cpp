@@ -393,7 +393,8 @@ class RegexDomains {
     // What serialize() wrote, without compiling; nullopt (and a log line saying why) when
     // the bytes are not such databases or Hyperscan cannot take them on this machine (a
     // store compiled for another CPU or by another Hyperscan).
-    static std::optional<RegexDomains> deserialize(std::span<const std::byte> bytes) {
+    static std::optional<RegexDomains> deserialize(std::span<const std::byte> bytes,
+                                                   std::size_t record_count) {
         ByteReader in{bytes};
         RegexDomains out;
         std::uint32_t magic = 0;
@@ -405,8 +406,8 @@ class RegexDomains {
         for (std::uint32_t i = 0; i < count; ++i) {
             std::uint32_t record = 0;
             std::string_view text;
-            if (!in.read(record) || !in.read_text(text)) {
-                spdlog::warn("{}: the store's pattern list is cut short: compiling them", kWhat);
+            if (!in.read(record) || !in.read_text(text) || record >= record_count) {
+                spdlog::warn("{}: the store's pattern list is damaged: compiling them", kWhat);
                 return std::nullopt;
             }
             out.records_.push_back(record);
@@ -496,7 +497,8 @@ class RegexDomains {
             return 0;
         };
         if (hs_scan(locate_.get(), data, size, 0, scratch, keep, &leftmost) != HS_SUCCESS ||
-            leftmost.from == std::numeric_limits<unsigned long long>::max()) {
+            leftmost.from == std::numeric_limits<unsigned long long>::max() ||
+            leftmost.id >= records_.size()) {  // a database that is not these patterns
             return best;  // the databases disagree: Hyperscan's start tracking gave up
         }
         // A match that starts past 0 starts at the dot before its first label.
@@ -651,7 +653,7 @@ std::vector<RegexDomains::Pattern> regex_patterns(const trails::KeyIndex& index)
 RegexDomains regex_domains_of(const trails::TrailStore& trails) {
     const auto compiled = trails.section(trails::store::SectionId::RegexDatabase);
     if (!compiled.empty()) {
-        if (auto loaded = RegexDomains::deserialize(compiled)) {
+        if (auto loaded = RegexDomains::deserialize(compiled, trails.record_count())) {
             return std::move(*loaded);
         }
     }

@@ -75,8 +75,11 @@ std::uint32_t KeyIndex::find_here(std::string_view key, std::uint64_t h) const {
         if (slot.entry == store::kNoEntry || slot.entry >= entries_.size()) {
             return kNoRecord;
         }
-        if (slot.tag == tag_of(h) && item(slot.entry).key == key) {
-            return entries_[slot.entry].record;
+        if (slot.tag == tag_of(h)) {
+            const Item found = item(slot.entry);  // kNoRecord for a damaged entry
+            if (found.record != kNoRecord && found.key == key) {
+                return found.record;
+            }
         }
     }
     return kNoRecord;
@@ -85,7 +88,8 @@ std::uint32_t KeyIndex::find_here(std::string_view key, std::uint64_t h) const {
 KeyIndex::Item KeyIndex::item(std::size_t i) const {
     const Entry& e = entries_[i];
     // Checked here rather than for every entry at open, which would read the whole file.
-    if (e.key_offset > strings_.size() || e.key_size > strings_.size() - e.key_offset) {
+    if (e.key_offset > strings_.size() || e.key_size > strings_.size() - e.key_offset ||
+        e.record >= records_) {
         return {{}, kNoRecord};
     }
     return {strings_.substr(e.key_offset, e.key_size), e.record};
@@ -369,6 +373,7 @@ void TrailStore::bind() {
     }
     for (KeyIndex& index : indexes_) {
         index.strings_ = strings_;
+        index.records_ = static_cast<std::uint32_t>(records_.size());
     }
 }
 

@@ -114,6 +114,7 @@ class KeyIndex {
     std::span<const std::uint64_t> bloom_;
     std::string_view strings_;
     store::KeyHash hash_ = store::KeyHash::Bytes;
+    std::uint32_t records_ = 0;  // the store's record count: an entry naming more is damaged
     // Layered only: the operator's table, its records numbered after the base's, the base
     // keys taken out, and how many base keys are hidden (removed, or listed again).
     const KeyIndex* overlay_ = nullptr;

@@ -112,6 +112,42 @@ TEST_CASE("a destination hit becomes one EVE alert") {
     CHECK(f.analyzer->stats().alerts == 1);
 }
 
+TEST_CASE("a record is decoded with the trails of its generation; a stale one is found again") {
+    Fixture f;
+    // Generation 1 lists 10.66.0.1 with other info, under other record ids.
+    trails::TrailSet next;
+    next.add(trails::IndicatorKind::Domain, "padding.example", {"padding", "(static)"},
+             trails::SourceRank::StaticTop);
+    next.add(trails::IndicatorKind::Ip, "10.66.0.1", {"quasar rat (malware)", "(static)"},
+             trails::SourceRank::StaticMalware);
+    const auto store = trails::store_of(next);
+    f.analyzer->add_trails(1, store);
+    const auto frame = build_frame(tcp("10.1.0.7", 51544, "10.66.0.1", 443, 0x10));
+    const auto send = [&](std::uint32_t generation, std::uint32_t trail_id) {
+        auto h = header_for(frame);
+        h.generation = generation;
+        h.hits[SPOOR_SIDE_DST] = {trail_id, SPOOR_HIT_IP, 32, 0};
+        f.analyzer->process_record(record(h, frame));
+    };
+    const std::uint32_t old_id = f.id_of("asyncrat (malware)");
+    const std::uint32_t new_id = store->find_ip(IpAddress::parse("10.66.0.1").value());
+    REQUIRE(old_id != new_id);
+    send(0, old_id);  // queued from before the flip
+    send(1, new_id);
+    // Three generations are kept: after 2 and 3, generation 0 is gone, and its record's hit is
+    // looked up again by address in the newest.
+    f.analyzer->add_trails(2, store);
+    f.analyzer->add_trails(3, store);
+    send(0, old_id);
+    std::vector<std::string> infos;
+    for (const auto& alert : f.alerts()) {
+        infos.push_back(alert["alert"]["metadata"]["info"][0]);
+    }
+    CHECK(infos == std::vector<std::string>{"asyncrat (malware)", "quasar rat (malware)",
+                                            "quasar rat (malware)"});
+    CHECK(f.analyzer->stats().stale_generation_records == 1);
+}
+
 TEST_CASE("an IP:port hit on the source names the port in trail and field") {
     Fixture f;
     const auto frame = build_frame(tcp("10.55.0.1", 4444, "10.1.0.7", 50000, 0x12));

@@ -212,3 +212,31 @@ TEST_CASE("address keys come back as they went in") {
     CHECK_FALSE(keys::parse_ip(keys::prefix(Prefix{ip("10.0.0.0"), 8}).view(), a));
     CHECK_FALSE(keys::parse_prefix("", p));
 }
+
+TEST_CASE("an index entry naming a record the store does not hold is not found") {
+    namespace store = spoor::trails::store;
+    auto image = spoor::trails::write_store_image(set_of(kLines), "", {});
+    store::Header header;
+    std::memcpy(&header, image.data(), sizeof(header));
+    bool patched = false;
+    for (std::uint32_t s = 0; s < header.section_count; ++s) {
+        store::Section section;
+        std::memcpy(&section, image.data() + sizeof(header) + s * sizeof(section), sizeof(section));
+        if (section.id == store::SectionId::Index &&
+            section.kind == static_cast<std::uint32_t>(IndicatorKind::Ip)) {
+            // The first entry (10.66.0.1) now names record 9999.
+            const std::uint32_t bad = 9999;
+            std::memcpy(image.data() + section.offset + sizeof(store::IndexHeader) +
+                            offsetof(store::Entry, record),
+                        &bad, sizeof(bad));
+            patched = true;
+        }
+    }
+    REQUIRE(patched);
+    const auto damaged = TrailStore::from_image(std::move(image), "damaged");
+    CHECK(damaged->find_ip(ip("10.66.0.1")) == kNoRecord);
+    CHECK(damaged->find_ip(ip("fd66::1")) != kNoRecord);
+    std::size_t seen = 0;
+    damaged->for_each_ip([&](const IpAddress&, std::uint32_t) { ++seen; });
+    CHECK(seen == 1);
+}
