@@ -325,8 +325,7 @@ void Analyzer::publish_stats() {
         sum.dns.messages += s.dns.messages;
         sum.dns.malformed += s.dns.malformed;
         sum.stale_records += s.stale_records;
-        sum.names.lookups += s.names.lookups;
-        sum.names.cache_hits += s.names.cache_hits;
+        sum.names += s.names;
         sum.http.requests += s.http.requests;
         sum.http.malformed += s.http.malformed;
         sum.tls.client_hellos += s.tls.client_hellos;

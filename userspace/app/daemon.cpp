@@ -267,7 +267,7 @@ int run_daemon(const RunOptions& o) {
     AnalysisThread analysis(record_queue, analyzer);
     std::optional<TrailReloader> reloader;
     reloader.emplace(o.trails, o.allow_empty, o.custom_trails, std::move(custom), analyzer,
-                     trail_maps, base_trails);
+                     trail_maps, base_trails, trail_store);
     std::optional<TrailWatcher> watcher;
     if (o.watch_trails) {
         watcher.emplace(o.trails, *reloader);

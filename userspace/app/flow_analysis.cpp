@@ -13,17 +13,6 @@ std::string_view iface_name(const IfaceNames& names, std::uint32_t ifindex) {
     return it == names.end() ? std::string_view() : std::string_view(it->second);
 }
 
-namespace {
-
-void add(detect::DomainMatcherStats& sum, const detect::DomainMatcherStats& s) {
-    sum.lookups += s.lookups;
-    sum.cache_hits += s.cache_hits;
-    sum.whitelisted += s.whitelisted;
-    sum.matches += s.matches;
-}
-
-}  // namespace
-
 FlowAnalysis::FlowAnalysis(const TrailGenerations& generations,
                            std::shared_ptr<const trails::Whitelist> whitelist,
                            const IfaceNames& iface_names,
@@ -61,7 +50,7 @@ void FlowAnalysis::refresh_generations() {
     }
     for (const Matchers& gone : matchers_) {
         if (gone.matchers) {
-            add(retired_names_, gone.matchers->domains().stats());
+            retired_names_ += gone.matchers->domains().stats();
         }
     }
     matchers_ = std::move(kept);
@@ -183,7 +172,7 @@ void FlowAnalysis::flush(WorkerOutput& out) {
 WorkerStats FlowAnalysis::stats() const {
     WorkerStats stats{dns_.stats(), http_.stats(), tls_.stats(), retired_names_, stale_records_};
     for (const Matchers& m : matchers_) {
-        add(stats.names, m.matchers->domains().stats());
+        stats.names += m.matchers->domains().stats();
     }
     return stats;
 }

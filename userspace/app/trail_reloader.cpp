@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "app/trail_loading.h"
+#include "common/atomic_file.h"
 
 namespace spoor::app {
 
@@ -31,7 +32,8 @@ nlohmann::json ReloadResult::to_json() const {
 TrailReloader::TrailReloader(std::vector<std::string> sources, bool allow_empty,
                              std::filesystem::path custom_file, trails::CustomTrails custom,
                              Analyzer& analyzer, bpf::TrailMaps& maps,
-                             std::shared_ptr<const trails::TrailStore> base)
+                             std::shared_ptr<const trails::TrailStore> base,
+                             std::shared_ptr<const trails::TrailStore> current)
     : sources_(std::move(sources)),
       allow_empty_(allow_empty),
       custom_file_(std::move(custom_file)),
@@ -39,7 +41,7 @@ TrailReloader::TrailReloader(std::vector<std::string> sources, bool allow_empty,
       maps_(maps),
       base_(std::move(base)),
       custom_(std::move(custom)),
-      current_(custom_.over(base_)),
+      current_(std::move(current)),
       thread_([this] { run(); }) {}
 
 TrailReloader::~TrailReloader() {
@@ -304,7 +306,7 @@ void TrailWatcher::run() {
                     const std::string name = event->len > 0 ? event->name : "";
                     for (const auto& [wd, only] : watches_) {
                         if (wd == event->wd && (only.empty() || only == name) &&
-                            !name.starts_with('.') && name.find(".tmp.") == std::string::npos) {
+                            !name.starts_with('.') && !is_temporary_file_name(name)) {
                             changed = steady_clock::now();
                             what = name;
                         }

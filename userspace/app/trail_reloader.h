@@ -47,12 +47,13 @@ struct ReloadResult {
 
 class TrailReloader {
   public:
-    // `base` is what `sources` gave at start, `custom` the custom trails file's list then;
-    // generation 0 is custom.over(base).
+    // `base` is what `sources` gave at start, `custom` the custom trails file's list then, and
+    // `current` (generation 0) custom.over(base), as the daemon installed it.
     TrailReloader(std::vector<std::string> sources, bool allow_empty,
                   std::filesystem::path custom_file, trails::CustomTrails custom,
                   Analyzer& analyzer, bpf::TrailMaps& maps,
-                  std::shared_ptr<const trails::TrailStore> base);
+                  std::shared_ptr<const trails::TrailStore> base,
+                  std::shared_ptr<const trails::TrailStore> current);
     ~TrailReloader();  // finishes a reload under way
     TrailReloader(const TrailReloader&) = delete;
     TrailReloader& operator=(const TrailReloader&) = delete;

@@ -75,17 +75,8 @@ class Lookup {
            std::shared_ptr<const trails::Whitelist> whitelist)
         : store_(std::move(store)),
           whitelist_(std::move(whitelist)),
-          matchers_(store_, whitelist_, {}) {
-        store_->for_each_prefix([&](const trails::Prefix& prefix, std::uint32_t) {
-            auto& lengths = prefix_lengths_[prefix.addr.is_v4() ? 0 : 1];
-            if (std::find(lengths.begin(), lengths.end(), prefix.len) == lengths.end()) {
-                lengths.push_back(prefix.len);
-            }
-        });
-        for (auto& lengths : prefix_lengths_) {
-            std::sort(lengths.rbegin(), lengths.rend());
-        }
-    }
+          matchers_(store_, whitelist_, {}),
+          prefix_lengths_{store_->prefix_lengths(4), store_->prefix_lengths(6)} {}
 
     // The value read by the trail line rules, then looked up as the sensor would meet it.
     std::vector<Found> find(std::string_view value, std::string& why_not) {
@@ -109,8 +100,8 @@ class Lookup {
                 return;
             }
             add("IP", addr.to_string(), "exact", store_->find_ip(addr));
-            for (const int len : prefix_lengths_[addr.is_v4() ? 0 : 1]) {
-                const trails::Prefix prefix{addr.masked(len), static_cast<std::uint8_t>(len)};
+            for (const std::uint8_t len : prefix_lengths_[addr.is_v4() ? 0 : 1]) {
+                const trails::Prefix prefix{addr.masked(len), len};
                 add("CIDR", addr.to_string(), "in " + trails::keys::prefix_text(prefix),
                     store_->find_prefix(prefix));
             }
@@ -192,7 +183,7 @@ class Lookup {
     std::shared_ptr<const trails::TrailStore> store_;
     std::shared_ptr<const trails::Whitelist> whitelist_;
     detect::TrailMatchers matchers_;
-    std::vector<int> prefix_lengths_[2];  // per family, longest first
+    std::vector<std::uint8_t> prefix_lengths_[2];  // per family, longest first
     std::uint64_t whitelisted_ = 0;
 };
 

@@ -113,8 +113,8 @@ struct HostTables {
     std::shared_ptr<const trails::TrailStore> trails;
     bpf::SensorConfig config;
     bpf::FilterImage filter;
-    std::vector<int> prefix_lengths[2];  // per family (v4, v6), longest first
-    spoor_trail_value found{};           // value returned by the last lookup
+    std::vector<std::uint8_t> prefix_lengths[2];  // per family (v4, v6), longest first
+    spoor_trail_value found{};                    // value returned by the last lookup
     // The kernel maps' sizes (abi.h): the same bounds, the same behaviour.
     SeenTable<spoor_dedup_key> dedup{SPOOR_DEDUP_ENTRIES};
     SeenTable<spoor_udp_triple_key> udp_triples{SPOOR_UDP_TRIPLE_ENTRIES};
@@ -170,9 +170,8 @@ static inline const struct spoor_trail_value* spoor_env_lookup_prefix(struct spo
                                                                       const __u8* addr,
                                                                       __u8 family) {
     const auto address = IpAddress::from_bytes(family, addr);
-    for (const int len : env->tables->prefix_lengths[family == 4 ? 0 : 1]) {
-        const std::uint32_t id = env->tables->trails->find_prefix(
-            Prefix{address.masked(len), static_cast<std::uint8_t>(len)});
+    for (const std::uint8_t len : env->tables->prefix_lengths[family == 4 ? 0 : 1]) {
+        const std::uint32_t id = env->tables->trails->find_prefix(Prefix{address.masked(len), len});
         if (id != spoor::trails::kNoRecord) {
             return env->tables->found_value(id, static_cast<std::uint32_t>(len));
         }
@@ -210,15 +209,8 @@ HostClassifier::HostClassifier(std::shared_ptr<const trails::TrailStore> trails,
                                const bpf::SensorConfig& config)
     : tables_(std::make_unique<HostTables>()) {
     tables_->filter = bpf::build_filter(*trails);
-    trails->for_each_prefix([&](const Prefix& prefix, std::uint32_t) {
-        auto& lengths = tables_->prefix_lengths[prefix.addr.is_v4() ? 0 : 1];
-        if (std::find(lengths.begin(), lengths.end(), prefix.len) == lengths.end()) {
-            lengths.push_back(prefix.len);
-        }
-    });
-    for (auto& lengths : tables_->prefix_lengths) {
-        std::sort(lengths.rbegin(), lengths.rend());
-    }
+    tables_->prefix_lengths[0] = trails->prefix_lengths(4);
+    tables_->prefix_lengths[1] = trails->prefix_lengths(6);
     tables_->trails = std::move(trails);
     tables_->config = config;
 }

@@ -45,6 +45,14 @@ struct DomainMatcherStats {
     std::uint64_t cache_hits = 0;  // benign names answered by the negative cache
     std::uint64_t whitelisted = 0;
     std::uint64_t matches = 0;
+
+    DomainMatcherStats& operator+=(const DomainMatcherStats& other) {
+        lookups += other.lookups;
+        cache_hits += other.cache_hits;
+        whitelisted += other.whitelisted;
+        matches += other.matches;
+        return *this;
+    }
 };
 
 class DomainMatcher {

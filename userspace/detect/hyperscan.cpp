@@ -1,7 +1,6 @@
 #include "detect/hyperscan.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -11,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "proto/digest.h"
 
 namespace spoor::detect::hyperscan {
@@ -58,18 +58,12 @@ void save_cached(const std::filesystem::path& file, const hs_database_t* db) {
         return;
     }
     const std::unique_ptr<char, decltype(&std::free)> owned(bytes, &std::free);
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    // Written aside and renamed, so that a reader sees a whole database or none.
-    const auto temporary = file.string() + ".tmp." + std::to_string(::getpid());
-    std::ofstream out(temporary, std::ios::binary);
-    out.write(bytes, static_cast<std::streamsize>(size));
-    out.close();
-    if (ec || !out || (std::filesystem::rename(temporary, file, ec), ec)) {
-        std::filesystem::remove(temporary, ec);
+    try {
+        write_file_atomically(file, std::string_view(bytes, size));
+    } catch (const std::runtime_error& e) {
         if (!cache_warned.exchange(true)) {
-            spdlog::info("Hyperscan cache {} not writable: patterns are compiled at each start",
-                         cache_dir);
+            spdlog::info("Hyperscan cache not writable ({}): patterns are compiled at each start",
+                         e.what());
         }
     }
 }

@@ -1,7 +1,5 @@
 #include "trails/custom_trails.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -9,6 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "common/atomic_file.h"
 #include "common/text.h"
 #include "trails/line_rules.h"
 
@@ -144,17 +143,10 @@ void CustomTrails::save(const std::filesystem::path& file) const {
         text += line_value(kind, key);
         text += '\n';
     }
-    const auto temporary = file.string() + ".tmp." + std::to_string(::getpid());
-    std::error_code ec;
-    if (file.has_parent_path()) {
-        std::filesystem::create_directories(file.parent_path(), ec);
-    }
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out || (std::filesystem::rename(temporary, file, ec), ec)) {
-        std::filesystem::remove(temporary, ec);
-        throw TrailLoadError("custom trails " + file.string() + ": cannot write it");
+    try {
+        write_file_atomically(file, text);
+    } catch (const std::runtime_error& e) {
+        throw TrailLoadError(std::string("custom trails ") + e.what());
     }
 }
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/atomic_file.h"
 #include "common/hashing.h"
 #include "common/unique_fd.h"
 #include "trails/keys.h"
@@ -255,8 +256,7 @@ std::shared_ptr<const TrailStore> TrailStore::layered(
             index.removed_ = &result->removed_[k];
         }
         // Hidden: base keys removed or listed again, each once.
-        std::unordered_set<std::string> hidden(result->removed_[k].begin(),
-                                               result->removed_[k].end());
+        KeySet hidden(result->removed_[k].begin(), result->removed_[k].end());
         for (std::size_t i = 0; i < index.overlay_->entries_.size(); ++i) {
             hidden.insert(std::string(index.overlay_->item(i).key));
         }
@@ -415,6 +415,22 @@ std::size_t TrailStore::total() const {
         n += index.size();
     }
     return n;
+}
+
+std::vector<std::uint8_t> TrailStore::prefix_lengths(std::uint8_t family) const {
+    std::array<bool, 129> present{};
+    for_each_prefix([&](const Prefix& prefix, std::uint32_t) {
+        if (prefix.addr.family == family) {
+            present[prefix.len] = true;
+        }
+    });
+    std::vector<std::uint8_t> lengths;
+    for (int len = 128; len >= 0; --len) {
+        if (present[static_cast<std::size_t>(len)]) {
+            lengths.push_back(static_cast<std::uint8_t>(len));
+        }
+    }
+    return lengths;
 }
 
 std::uint32_t TrailStore::find_ip(const IpAddress& addr) const {
@@ -655,32 +671,10 @@ std::shared_ptr<const TrailStore> store_of(const TrailSet& set, std::string_view
 }
 
 void save_store_file(const std::filesystem::path& file, std::span<const std::byte> image) {
-    const std::filesystem::path temporary =
-        file.string() + ".tmp." + std::to_string(static_cast<long>(::getpid()));
-    const auto fail = [&](const std::string& why) {
-        ::unlink(temporary.c_str());
-        throw StoreError("trail store " + file.string() + ": " + why);
-    };
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) {
-        fail(std::string("cannot create ") + temporary.string() + ": " + std::strerror(errno));
-    }
-    for (std::size_t done = 0; done < image.size();) {
-        const ssize_t n = ::write(fd.get(), image.data() + done, image.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            fail(std::string("write failed: ") + std::strerror(errno));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0) {
-        fail(std::string("fsync failed: ") + std::strerror(errno));
-    }
-    fd.reset();
-    if (::rename(temporary.c_str(), file.c_str()) != 0) {
-        fail(std::string("cannot rename into place: ") + std::strerror(errno));
+    try {
+        write_file_atomically(file, image);
+    } catch (const std::runtime_error& e) {
+        throw StoreError(std::string("trail store ") + e.what());
     }
 }
 

@@ -43,6 +43,9 @@ struct RecordView {
 // hashes all the parents of a name in one pass (the same chain, label by label).
 std::uint64_t hash_domain(std::string_view domain);
 
+// Keys searched with a string_view, without building a string.
+using KeySet = std::unordered_set<std::string, TextHash, std::equal_to<>>;
+
 // One indicator kind's hash table, as laid out in the store; in a layered store
 // (TrailStore::layered) with the operator's own table in front of it and the keys
 // the operator removed taken out.
@@ -71,9 +74,7 @@ class KeyIndex {
             }
         }
         const std::uint32_t r = find_here(key, h);
-        return r != kNoRecord && removed_ != nullptr && removed_->contains(std::string(key))
-                   ? kNoRecord
-                   : r;
+        return r != kNoRecord && removed_ != nullptr && removed_->contains(key) ? kNoRecord : r;
     }
     std::uint32_t find(std::string_view key) const { return find(key, hash(key)); }
 
@@ -105,7 +106,7 @@ class KeyIndex {
     std::uint32_t find_here(std::string_view key, std::uint64_t h) const;
     // A base key the operator removed, or listed again (the operator's record wins).
     bool hidden(std::string_view key) const {
-        return (removed_ != nullptr && removed_->contains(std::string(key))) ||
+        return (removed_ != nullptr && removed_->contains(key)) ||
                (overlay_ != nullptr && overlay_->find_here(key, hash(key)) != kNoRecord);
     }
 
@@ -119,7 +120,7 @@ class KeyIndex {
     // keys taken out, and how many base keys are hidden (removed, or listed again).
     const KeyIndex* overlay_ = nullptr;
     std::uint32_t overlay_records_ = 0;
-    const std::unordered_set<std::string>* removed_ = nullptr;
+    const KeySet* removed_ = nullptr;
     std::size_t hidden_ = 0;
 };
 
@@ -198,6 +199,10 @@ class TrailStore {
     std::uint32_t find_prefix(const Prefix& prefix) const;
     std::uint32_t find_ip_port(const IpPort& ip_port) const;
 
+    // The lengths of the store's prefixes of one family (4 or 6), longest first: where an
+    // address is looked up, most specific first, to find the prefixes that hold it.
+    std::vector<std::uint8_t> prefix_lengths(std::uint8_t family) const;
+
     // fn(indicator, record) for every address, prefix or address and port, in key order.
     template <typename Fn>
     void for_each_ip(Fn&& fn) const {
@@ -239,7 +244,7 @@ class TrailStore {
     std::string origin_;
     std::shared_ptr<const TrailStore> base_;     // layered: the store whose image this reads
     std::shared_ptr<const TrailStore> overlay_;  // layered: the operator's trails
-    std::array<std::unordered_set<std::string>, kIndicatorKinds> removed_;
+    std::array<KeySet, kIndicatorKinds> removed_;
     void* mapping_ = nullptr;  // the file's mapping, or null for an image in memory
     std::vector<std::byte> owned_;
     std::span<const std::byte> image_;
