@@ -54,18 +54,25 @@ void FlowAnalysis::refresh_generations() {
         }
     }
     matchers_ = std::move(kept);
-    context_ = matchers_.back().matchers->context();
+    context_ = newest_context();
+}
+
+const detect::TrailContext* FlowAnalysis::context_of(std::uint32_t generation) const {
+    for (const Matchers& m : matchers_) {
+        if (m.generation == generation) {
+            return &m.matchers->context();
+        }
+    }
+    return nullptr;
 }
 
 bool FlowAnalysis::select(std::uint32_t generation) {
-    for (const Matchers& m : matchers_) {
-        if (m.generation == generation) {
-            context_ = m.matchers->context();
-            return true;
-        }
+    if (const detect::TrailContext* context = context_of(generation)) {
+        context_ = *context;
+        return true;
     }
     ++stale_records_;
-    context_ = matchers_.back().matchers->context();
+    context_ = newest_context();
     return false;
 }
 
@@ -99,7 +106,21 @@ void find_hits_again(spoor_record& header, const proto::Packet& packet,
 void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t batch_end_ns,
                            WorkerOutput& out) {
     refresh_generations();
-    for (const auto& record : records) {
+    // DNS messages are parsed kDnsAhead records before their turn, so that the cache
+    // lines their names' lookups read are fetched while the records between are analysed.
+    const auto prepare = [&](std::size_t i) {
+        if (i >= records.size() || !(records[i].header.reasons & SPOOR_REASON_DNS)) {
+            return;
+        }
+        const detect::TrailContext* context = context_of(records[i].header.generation);
+        dns_.prepare(records[i].packet, *(context ? *context : newest_context()).domains);
+    };
+    for (std::size_t i = 0; i < kDnsAhead; ++i) {
+        prepare(i);
+    }
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        prepare(i + kDnsAhead);
+        const DecodedRecord& record = records[i];
         if (select(record.header.generation)) {
             analyse(record, out);
         } else {
@@ -108,6 +129,7 @@ void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t
             analyse(again, out);
         }
     }
+    dns_.forget_prepared();
     // Held alerts are released by the batch's time, not by each record's, so that
     // every worker releases the same ones whichever records it had.
     expire(batch_end_ns, out);

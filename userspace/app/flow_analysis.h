@@ -80,6 +80,11 @@ struct WorkerStats {
 
 class FlowAnalysis {
   public:
+    // How many records ahead of its analysis a DNS record is parsed (DnsDetector::prepare):
+    // enough for a memory access to arrive while the records between are analysed.
+    static constexpr std::size_t kDnsAhead = 3;
+    static_assert(kDnsAhead < detect::DnsDetector::kMaxAhead);
+
     // `generations` and `iface_names` outlive the worker (the Analyzer holds them). The
     // stores and name tables of the generations are shared by every worker; the name cache
     // of each is the worker's own.
@@ -101,6 +106,11 @@ class FlowAnalysis {
     void analyse(const DecodedRecord& record, WorkerOutput& out);
     // Follows the generations kept: matchers made for a new one, dropped for one gone.
     void refresh_generations();
+    // The matchers of `generation`, or null when it is no longer kept.
+    const detect::TrailContext* context_of(std::uint32_t generation) const;
+    const detect::TrailContext& newest_context() const {
+        return matchers_.back().matchers->context();
+    }
     // Points the detectors' context at `generation`; false (and the newest) when it is no
     // longer kept.
     bool select(std::uint32_t generation);

@@ -1,5 +1,7 @@
 #include "detect/dns_detector.h"
 
+#include <netinet/in.h>
+
 #include <string>
 
 namespace spoor::detect {
@@ -32,27 +34,69 @@ bool is_checked(const proto::DnsQuestion& q) {
 
 DnsDetector::DnsDetector(const TrailContext& trails) : trails_(trails) {}
 
+void DnsDetector::prepare(const proto::Packet& packet, const DomainMatcher& names) {
+    if (packet.ip_proto != IPPROTO_UDP || packet.payload.empty() || waiting_ == kMaxAhead) {
+        return;
+    }
+    Parsed& parsed = ahead_[(next_ + waiting_++) % kMaxAhead];
+    parsed.payload = packet.payload.data();
+    parsed.matcher = &names;
+    parsed.status = proto::parse_dns(packet.payload, parsed.message);
+    if (parsed.status != proto::DnsStatus::Ok || parsed.message.response) {
+        return;  // only the questions of queries are matched
+    }
+    for (std::size_t i = 0; i < parsed.message.question_count; ++i) {
+        if (is_checked(parsed.message.questions[i])) {
+            parsed.keys[i] = names.prefetch(parsed.message.questions[i].name);
+        }
+    }
+}
+
+void DnsDetector::forget_prepared() {
+    waiting_ = 0;
+}
+
+DnsDetector::Parsed* DnsDetector::take_prepared(const std::uint8_t* payload) {
+    while (waiting_ > 0) {
+        Parsed& front = ahead_[next_];
+        next_ = (next_ + 1) % kMaxAhead;
+        --waiting_;
+        if (front.payload == payload) {
+            return &front;
+        }
+    }
+    return nullptr;
+}
+
 void DnsDetector::inspect(const proto::Packet& packet, std::uint64_t timestamp_ns,
                           std::string_view in_iface, std::vector<Alert>& out,
                           std::vector<DnsNameSeen>* names) {
     if (packet.payload.empty()) {
         return;
     }
-    if (packet.ip_proto == 17) {
-        inspect_message(packet.payload, packet, timestamp_ns, in_iface, out, names);
+    if (packet.ip_proto == IPPROTO_UDP) {
+        inspect_message(packet.payload, take_prepared(packet.payload.data()), packet, timestamp_ns,
+                        in_iface, out, names);
         return;
     }
     tcp_streams_.get(FlowDirection::of(packet))
         .feed(packet.payload, [&](std::span<const std::uint8_t> message) {
-            inspect_message(message, packet, timestamp_ns, in_iface, out, names);
+            inspect_message(message, nullptr, packet, timestamp_ns, in_iface, out, names);
         });
 }
 
-void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const proto::Packet& packet,
-                                  std::uint64_t timestamp_ns, std::string_view in_iface,
-                                  std::vector<Alert>& out, std::vector<DnsNameSeen>* names) {
+void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const Parsed* prepared,
+                                  const proto::Packet& packet, std::uint64_t timestamp_ns,
+                                  std::string_view in_iface, std::vector<Alert>& out,
+                                  std::vector<DnsNameSeen>* names) {
     ++stats_.messages;
-    if (proto::parse_dns(bytes, message_) != proto::DnsStatus::Ok) {
+    if (prepared == nullptr) {
+        direct_.matcher = nullptr;
+        direct_.status = proto::parse_dns(bytes, direct_.message);
+        prepared = &direct_;
+    }
+    current_ = prepared;
+    if (current_->status != proto::DnsStatus::Ok) {
         ++stats_.malformed;
         return;
     }
@@ -60,7 +104,7 @@ void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const pro
         report_names(*names);
     }
     const Seen seen{packet, timestamp_ns, in_iface};
-    if (message_.response) {
+    if (current_->message.response) {
         check_answers(seen, out);
     } else {
         check_questions(seen, out);
@@ -69,15 +113,16 @@ void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const pro
 
 void DnsDetector::report_names(std::vector<DnsNameSeen>& names) const {
     constexpr std::uint8_t kNxdomain = 3;
-    if (message_.response) {
-        if (message_.rcode == kNxdomain && message_.question_count > 0 &&
-            message_.questions[0].name.valid) {
-            names.push_back({message_.questions[0].name, true});
+    const proto::DnsMessage& message = current_->message;
+    if (message.response) {
+        if (message.rcode == kNxdomain && message.question_count > 0 &&
+            message.questions[0].name.valid) {
+            names.push_back({message.questions[0].name, true});
         }
         return;
     }
-    for (std::size_t i = 0; i < message_.question_count; ++i) {
-        const auto& q = message_.questions[i];
+    for (std::size_t i = 0; i < message.question_count; ++i) {
+        const auto& q = message.questions[i];
         if (is_checked(q) && q.name.labels > 0) {
             names.push_back({q.name, false});
         }
@@ -95,12 +140,16 @@ Alert DnsDetector::dns_alert(const Seen& seen) {
 
 // Names are matched in queries: a response repeats the question of the same flow.
 void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
-    for (std::size_t i = 0; i < message_.question_count; ++i) {
-        const auto& q = message_.questions[i];
+    const proto::DnsMessage& message = current_->message;
+    for (std::size_t i = 0; i < message.question_count; ++i) {
+        const auto& q = message.questions[i];
         if (!is_checked(q)) {
             continue;
         }
-        const auto match = trails_.domains->match(q.name);
+        // The key prepare() computed, if the same matcher did.
+        const auto match = current_->matcher == trails_.domains
+                               ? trails_.domains->match(q.name, current_->keys[i])
+                               : trails_.domains->match(q.name);
         if (!match) {
             continue;
         }
@@ -110,7 +159,7 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         set_trail_record(alert, record);
         alert.matched_field = "dns.rrname";
         alert.dns = DnsInfo{"query",
-                            message_.id,
+                            message.id,
                             std::string(q.name.view()),
                             std::string(proto::dns_type_name(q.qtype)),
                             {},
@@ -123,11 +172,12 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
 // An answer pointing at a sinkhole or a parking service says what became of the name. Most
 // answers point at neither: the alert's strings are built only once one does.
 void DnsDetector::check_answers(const Seen& seen, std::vector<Alert>& out) {
-    if (message_.question_count == 0) {
+    const proto::DnsMessage& message = current_->message;
+    if (message.question_count == 0) {
         return;
     }
-    for (std::size_t i = 0; i < message_.answer_count; ++i) {
-        const auto& a = message_.answers[i];
+    for (std::size_t i = 0; i < message.answer_count; ++i) {
+        const auto& a = message.answers[i];
         if (a.type != kTypeA && a.type != kTypeAaaa) {
             continue;
         }
@@ -158,15 +208,16 @@ void DnsDetector::check_answers(const Seen& seen, std::vector<Alert>& out) {
 }
 
 DnsInfo DnsDetector::answer_info() const {
-    const auto& question = message_.questions[0];
+    const proto::DnsMessage& message = current_->message;
+    const auto& question = message.questions[0];
     DnsInfo info{"answer",
-                 message_.id,
+                 message.id,
                  std::string(question.name.view()),
                  std::string(proto::dns_type_name(question.qtype)),
-                 std::string(proto::dns_rcode_name(message_.rcode)),
+                 std::string(proto::dns_rcode_name(message.rcode)),
                  {}};
-    for (std::size_t i = 0; i < message_.answer_count; ++i) {
-        const auto& a = message_.answers[i];
+    for (std::size_t i = 0; i < message.answer_count; ++i) {
+        const auto& a = message.answers[i];
         info.answers.push_back(
             {std::string(a.name.view()), std::string(proto::dns_type_name(a.type)), a.ttl,
              a.type == kTypeCname ? std::string(a.target.view()) : a.address.to_string()});

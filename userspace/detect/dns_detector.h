@@ -4,6 +4,7 @@
 // direction of each flow (bounded number of flows).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -33,9 +34,21 @@ struct DnsNameSeen {
 class DnsDetector {
   public:
     static constexpr std::size_t kMaxTcpFlows = 4096;
+    // How many DNS-over-UDP packets may be prepared ahead of their inspect().
+    static constexpr std::size_t kMaxAhead = 4;
 
     // `trails` is read at each call: its owner may repoint it between calls.
     explicit DnsDetector(const TrailContext& trails);
+
+    // Parses the message of a DNS-over-UDP `packet` ahead of its inspect() and has `names`
+    // (the matcher of the packet's trails) start fetching what matching its questions reads.
+    // Called a few packets ahead, as FlowAnalysis does, the memory latency of those lookups
+    // overlaps the work on the packets in between. inspect() takes prepared packets in the
+    // order they were prepared; one it is not given again is dropped. Beyond kMaxAhead
+    // waiting packets, or for another protocol, this does nothing.
+    void prepare(const proto::Packet& packet, const DomainMatcher& names);
+    // Drops the packets prepared and not inspected: their payloads may be gone (a batch's end).
+    void forget_prepared();
 
     // Appends the alerts of the DNS payload of `packet` (UDP or TCP, port 53) to `out`,
     // and, given `names`, the names its messages show the heuristics.
@@ -49,9 +62,22 @@ class DnsDetector {
     }
 
   private:
-    void inspect_message(std::span<const std::uint8_t> message, const proto::Packet& packet,
-                         std::uint64_t timestamp_ns, std::string_view in_iface,
-                         std::vector<Alert>& out, std::vector<DnsNameSeen>* names);
+    // A message parsed, and the keys of its questions' names in the matcher that prepared it.
+    struct Parsed {
+        const std::uint8_t* payload = nullptr;   // where the message lies in its packet
+        const DomainMatcher* matcher = nullptr;  // null: no keys computed
+        proto::DnsStatus status = proto::DnsStatus::Ok;
+        std::array<DomainMatcher::NameKey, proto::DnsMessage::kMaxQuestions> keys;
+        proto::DnsMessage message;
+    };
+
+    // The prepared message of `payload`, or null (the waiting ones before it are dropped).
+    Parsed* take_prepared(const std::uint8_t* payload);
+    // Inspects the message `bytes`, as `prepared` has it parsed, or parsed now when null.
+    void inspect_message(std::span<const std::uint8_t> bytes, const Parsed* prepared,
+                         const proto::Packet& packet, std::uint64_t timestamp_ns,
+                         std::string_view in_iface, std::vector<Alert>& out,
+                         std::vector<DnsNameSeen>* names);
     void report_names(std::vector<DnsNameSeen>& names) const;
     // Where the current message was seen.
     struct Seen {
@@ -65,7 +91,13 @@ class DnsDetector {
     DnsInfo answer_info() const;  // the `dns` object of the current (response) message
 
     const TrailContext& trails_;
-    proto::DnsMessage message_;  // reused: large, and parsing allocates nothing
+    // Reused, as messages are large and parsing allocates nothing: `ahead_` holds the
+    // prepared packets (a ring of `waiting_` from `next_`), `direct_` the others.
+    std::array<Parsed, kMaxAhead> ahead_;
+    std::size_t next_ = 0;
+    std::size_t waiting_ = 0;
+    Parsed direct_;
+    const Parsed* current_ = nullptr;  // what the checks below read
     FlowTable<proto::DnsTcpStream> tcp_streams_{kMaxTcpFlows};
     DnsStats stats_;
 };

@@ -74,6 +74,18 @@ struct NameBuffer {
     std::array<std::uint8_t, kMaxName + 2> starts;
 };
 
+// The texts of Names lie in buffers of at least this size (NameBuffer, DnsName), which the
+// hashes may read whole words of.
+constexpr std::size_t kNameBufferBytes = 256;
+static_assert(sizeof(NameBuffer::text) >= kNameBufferBytes &&
+              sizeof(proto::DnsName::text) >= kNameBufferBytes &&
+              kNameBufferBytes >= NhHash::kMaxBytes);
+
+// A decoded DNS name is normalised already.
+Name name_of(const proto::DnsName& dns) {
+    return {dns.text, dns.length, dns.starts, dns.labels};
+}
+
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
@@ -116,8 +128,7 @@ Block classify_block(__m128i v) {
 }
 
 // Rule 1: lower-case, drop ":port" and then a trailing dot, and accept only
-// labels of [a-z0-9_-], 1..63 long, 253 in all. A name whose last label is all
-// digits is an address, which the IP trails cover. Sixteen bytes at a time: the
+// labels of [a-z0-9_-], 1..63 long, 253 in all. Sixteen bytes at a time: the
 // first byte no name may hold ends the name, and each dot starts a label.
 bool normalise(std::string_view in, NameBuffer& buffer, Name& out) {
     const std::size_t limit = std::min(in.size(), kMaxName + 1);
@@ -173,8 +184,13 @@ bool normalise(std::string_view in, NameBuffer& buffer, Name& out) {
             return false;
         }
     }
-    const std::string_view last = out.label(labels - 1);
-    return !std::all_of(last.begin(), last.end(), is_digit);
+    return true;
+}
+
+// A name whose last label is all digits is an address, which the IP trails cover.
+bool is_address(const Name& name) {
+    const std::string_view last = name.label(name.labels - 1);
+    return std::all_of(last.begin(), last.end(), is_digit);
 }
 
 // `name` is `suffix` or lies under it.
@@ -229,11 +245,14 @@ std::uint8_t rules_for(const trails::RecordView& record) {
 }
 
 // hashes[i] = trails::hash_domain(name.from(i)) for every label i: the same chain, in one
-// pass from the right.
+// pass from the right. A label's word is read whole (hash_chain_padded) unless it lies at
+// the very end of the buffer.
 void suffix_hashes(const Name& name, std::uint64_t* hashes) {
     std::uint64_t h = kHashSeed;
     for (std::size_t i = name.labels; i-- > 0;) {
-        h = hash_chain(h, name.label(i));
+        const std::string_view label = name.label(i);
+        h = name.starts[i] + 8 <= kNameBufferBytes ? hash_chain_padded(h, label)
+                                                   : hash_chain(h, label);
         hashes[i] = finish_hash(h);
     }
 }
@@ -241,7 +260,8 @@ void suffix_hashes(const Name& name, std::uint64_t* hashes) {
 using trails::kNoRecord;
 
 // Names that matched nothing, so that a repeated benign name costs one probe.
-// A name is remembered as 32 bits of a SipHash under a key drawn at start: no
+// A name is remembered as 32 bits of a keyed hash (NhHash, under a key drawn at
+// start; SipHash cost as much as the rest of a cached lookup together): no
 // text to compare, so a bucket of fifteen fits a cache line (the cache of a busy
 // sensor then stays in L2), and without the key nobody can make a malicious
 // name collide with a cached benign one to silence it (by chance: 30 in 2^32 a
@@ -263,15 +283,23 @@ class NegativeCache {
     explicit NegativeCache(std::size_t capacity)
         : capacity_(capacity), buckets_(capacity == 0 ? 0 : capacity / 11 + 2, Bucket{}) {}
 
-    Key key(std::string_view name) const {
-        const std::uint64_t h = hash_(name);
+    // A Name's text lies in a buffer of kNameBufferBytes: the padded hash may read its last
+    // word whole.
+    std::uint64_t hash(const Name& name) const { return hash_.padded(name.text, name.size); }
+
+    // The buckets and tag of a name whose hash() is `h`.
+    Key key(std::uint64_t h) const {
         const auto tag = std::max<std::uint32_t>(static_cast<std::uint32_t>(h), 1);
         const std::uint64_t count = buckets_.size();
-        // The first bucket from the high half; the second from the tag, mixed, so that
-        // both stay independent of each other without a division.
-        const auto mixed = static_cast<std::uint32_t>(tag * 0x9e3779b97f4a7c15ull >> 32);
-        return {static_cast<std::uint32_t>(((h >> 32) * count) >> 32),
-                static_cast<std::uint32_t>((mixed * count) >> 32), tag};
+        // Both buckets from the high half (the second from it multiplied by an odd number,
+        // which stirs its low bits up), without a division. Not from the tag: names of one
+        // tag would then share a bucket, and a name would find a cached name of its tag
+        // there with a chance of one in 2^33 for every name cached, not of 2 in the buckets'
+        // count.
+        const auto high = static_cast<std::uint32_t>(h >> 32);
+        const auto stirred = static_cast<std::uint32_t>(high * 0x9e3779b9u);
+        return {static_cast<std::uint32_t>((std::uint64_t{high} * count) >> 32),
+                static_cast<std::uint32_t>((std::uint64_t{stirred} * count) >> 32), tag};
     }
 
     // Both buckets at once: a name may be in either, and the second miss then
@@ -284,8 +312,9 @@ class NegativeCache {
     }
 
     bool contains(const Key& key) const {
+        // Both buckets are read either way: `|`, not a branch on which one holds it.
         return !buckets_.empty() &&
-               (holds(buckets_[key.first], key.tag) || holds(buckets_[key.second], key.tag));
+               (holds(buckets_[key.first], key.tag) | holds(buckets_[key.second], key.tag));
     }
 
     void insert(const Key& key) {
@@ -315,19 +344,20 @@ class NegativeCache {
     };
     static_assert(sizeof(Bucket) == 64 && offsetof(Bucket, ways) == 4);
 
-    // The bucket's cache line as four vectors, all fifteen ways compared at once (the
-    // first lane is the generation, left out of the answer).
-    bool holds(const Bucket& bucket, std::uint32_t tag) const {
-        if (bucket.generation != generation_) {
-            return false;
-        }
+    // Which ways of the bucket hold `value`, four bits a way: its cache line as four
+    // vectors, all fifteen ways compared at once (the first lane, the generation, left out).
+    static std::uint64_t ways_equal(const Bucket& bucket, std::uint32_t value) {
         const auto* line = reinterpret_cast<const __m128i*>(&bucket);
-        const __m128i want = _mm_set1_epi32(static_cast<int>(tag));
-        const int hits = (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_load_si128(line), want)) & ~0xf) |
-                         _mm_movemask_epi8(_mm_cmpeq_epi32(_mm_load_si128(line + 1), want)) |
-                         _mm_movemask_epi8(_mm_cmpeq_epi32(_mm_load_si128(line + 2), want)) |
-                         _mm_movemask_epi8(_mm_cmpeq_epi32(_mm_load_si128(line + 3), want));
-        return hits != 0;
+        const __m128i want = _mm_set1_epi32(static_cast<int>(value));
+        const auto equal = [&](int i) {
+            return static_cast<std::uint64_t>(
+                _mm_movemask_epi8(_mm_cmpeq_epi32(_mm_load_si128(line + i), want)));
+        };
+        return (equal(0) & ~0xfull) | equal(1) << 16 | equal(2) << 32 | equal(3) << 48;
+    }
+
+    bool holds(const Bucket& bucket, std::uint32_t tag) const {
+        return (ways_equal(bucket, tag) != 0) & (bucket.generation == generation_);
     }
 
     Bucket& current(Bucket& bucket) const {
@@ -337,11 +367,12 @@ class NegativeCache {
         return bucket;
     }
 
-    static std::size_t free_ways(const Bucket& bucket) {
-        return static_cast<std::size_t>(std::count(bucket.ways.begin(), bucket.ways.end(), 0u));
+    // Free ways come last: the first one says how many there are.
+    static int free_ways(const Bucket& bucket) {
+        return 64 - std::countr_zero(ways_equal(bucket, 0) | std::uint64_t{1} << 63);
     }
 
-    SipHash13 hash_;
+    NhHash hash_;
     std::size_t capacity_;
     HugeArray<Bucket> buckets_;
     std::size_t held_ = 0;
@@ -471,13 +502,13 @@ class RegexDomains {
     // Hyperscan's scratch space is per thread: each matcher has its own (scratch()).
     hyperscan::Scratch scratch() const { return hyperscan::clone(prototype_, kWhat); }
 
-    Match search(std::string_view name, hs_scratch_t* scratch) const {
+    Match search(const Name& name, hs_scratch_t* scratch) const {
         Match best;
-        if (!filter_ || !prefilter_.may_match(name)) {
+        if (!filter_ || !prefilter_.may_match(name.view(), {name.starts, name.labels})) {
             return best;
         }
-        const auto data = name.data();
-        const auto size = static_cast<unsigned int>(name.size());
+        const auto data = name.text;
+        const auto size = static_cast<unsigned int>(name.size);
         const auto stop = [](unsigned int, unsigned long long, unsigned long long, unsigned int,
                              void*) -> int { return 1; };
         if (hs_scan(filter_.get(), data, size, 0, scratch, stop, nullptr) != HS_SCAN_TERMINATED) {
@@ -799,7 +830,7 @@ struct DomainTables {
     Hit find(const Name& name, const std::uint64_t* hashes, hs_scratch_t* scratch) const {
         // The regex scan comes last in precedence but runs first: it is work for
         // the CPU while the index slots prefetched by match() are on their way.
-        const auto match = regex.search(name.view(), scratch);
+        const auto match = regex.search(name, scratch);
         if (Hit hit = walk(name, 0, 1, name.size, hashes); hit.record != kNoRecord) {
             return hit;
         }
@@ -831,19 +862,22 @@ struct DomainMatcher::Impl {
     Impl(std::shared_ptr<const DomainTables> tables_in, std::size_t cache_entries)
         : tables(std::move(tables_in)), cache(cache_entries), scratch(tables->regex.scratch()) {}
 
-    std::optional<DomainMatch> lookup(const Name& name, DomainMatcherStats& stats) {
+    // `hash` is cache.hash() of the name.
+    std::optional<DomainMatch> lookup(const Name& name, std::uint64_t hash,
+                                      DomainMatcherStats& stats) {
         ++stats.lookups;
-        // The cache's buckets are on their way while the internal suffixes are checked.
-        const NegativeCache::Key cached = cache.key(name.view());
-        cache.prefetch(cached);
-        if (tables->is_internal(name)) {
-            return std::nullopt;
-        }
-        std::array<std::uint64_t, kMaxLabels> hashes;
+        // First, as it is all a repeated benign name costs; a name that rule 2 or the one on
+        // addresses turns away is cached like one that matched nothing.
+        const NegativeCache::Key cached = cache.key(hash);
         if (cache.contains(cached)) {
             ++stats.cache_hits;
             return std::nullopt;
         }
+        if (is_address(name) || tables->is_internal(name)) {
+            cache.insert(cached);
+            return std::nullopt;
+        }
+        std::array<std::uint64_t, kMaxLabels> hashes;
         suffix_hashes(name, hashes.data());
         for (std::size_t i = 0; i < name.labels; ++i) {
             tables->index.prefetch(hashes[i]);
@@ -886,22 +920,25 @@ std::optional<DomainMatch> DomainMatcher::match(std::string_view input) {
         ++stats_.lookups;
         return std::nullopt;
     }
-    return impl_->lookup(name, stats_);
+    return impl_->lookup(name, impl_->cache.hash(name), stats_);
 }
 
-// A decoded DNS name is normalised already, but for the rule on addresses.
 std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns) {
-    const Name name{dns.text, dns.length, dns.starts, dns.labels};
+    return match(dns, NameKey{impl_->cache.hash(name_of(dns))});
+}
+
+DomainMatcher::NameKey DomainMatcher::prefetch(const proto::DnsName& dns) const {
+    const std::uint64_t hash = impl_->cache.hash(name_of(dns));
+    impl_->cache.prefetch(impl_->cache.key(hash));
+    return {hash};
+}
+
+std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns, NameKey key) {
     if (!dns.valid || dns.labels == 0) {
         ++stats_.lookups;
         return std::nullopt;
     }
-    const std::string_view last = name.label(name.labels - 1);
-    if (std::all_of(last.begin(), last.end(), is_digit)) {
-        ++stats_.lookups;
-        return std::nullopt;
-    }
-    return impl_->lookup(name, stats_);
+    return impl_->lookup(name_of(dns), key.hash, stats_);
 }
 
 }  // namespace spoor::detect

@@ -77,6 +77,17 @@ class DomainMatcher {
     // skips normalising: what costs most in the lookup of a name the cache holds.
     std::optional<DomainMatch> match(const proto::DnsName& name);
 
+    // A name's keyed hash in this matcher's negative cache; valid for this matcher only.
+    struct NameKey {
+        std::uint64_t hash = 0;
+    };
+    // Starts fetching the negative cache's lines that matching `name` reads first, and
+    // returns its key for match(). A caller that knows its next names a few records ahead
+    // (the DNS detector does) overlaps those memory accesses with the records in between:
+    // a benign name's whole lookup is then one probe of lines already in the L1 cache.
+    NameKey prefetch(const proto::DnsName& name) const;
+    std::optional<DomainMatch> match(const proto::DnsName& name, NameKey key);
+
     const DomainMatcherStats& stats() const { return stats_; }
 
   private:

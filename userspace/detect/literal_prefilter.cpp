@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <limits>
 
 namespace spoor::detect {
 namespace {
@@ -241,10 +242,11 @@ class Reader {
     std::size_t at_ = 0;
 };
 
-std::uint32_t gram_of(const char* p) {
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(p[0])) |
-           static_cast<std::uint32_t>(static_cast<unsigned char>(p[1])) << 8 |
-           static_cast<std::uint32_t>(static_cast<unsigned char>(p[2])) << 16;
+// Whether `literal` can be in a name at all: lower-case letters, digits, '.', '-', '_'.
+bool in_name_alphabet(std::string_view literal) {
+    return std::all_of(literal.begin(), literal.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    });
 }
 
 }  // namespace
@@ -262,37 +264,72 @@ std::optional<std::vector<std::string>> required_literals(std::string_view patte
     return literals;
 }
 
+void LiteralPrefilter::Grams::add(std::string_view literal, std::size_t offset) {
+    const std::uint32_t gram = gram_of(literal.data() + offset);
+    bits[slot(gram) >> 6] |= std::uint64_t{1} << (slot(gram) & 63);
+    literals[gram].push_back({std::string(literal), static_cast<std::uint8_t>(offset)});
+}
+
+bool LiteralPrefilter::Grams::compare(std::string_view name, std::size_t at,
+                                      std::uint32_t gram) const {
+    const auto it = literals.find(gram);
+    if (it == literals.end()) {
+        return false;
+    }
+    for (const auto& [literal, offset] : it->second) {
+        if (at >= offset && name.substr(at - offset).starts_with(literal)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& literals) {
     if (!literals) {
         always_ = true;
         return;
     }
+    // A literal no name can hold (an address's ':') can never be found: left out.
     for (const auto& literal : *literals) {
-        const auto gram = gram_of(literal.data());
-        bits_[slot(gram) >> 6] |= std::uint64_t{1} << (slot(gram) & 63);
-        by_gram_[gram].push_back(literal);
+        if (in_name_alphabet(literal)) {
+            (literal.starts_with('.') ? dotted_ : inner_).push_back(literal);
+        }
+    }
+    // The tables follow the shortest inner literal, which sets the step: built again.
+    std::size_t shortest = std::numeric_limits<std::size_t>::max();
+    for (const auto& literal : inner_) {
+        shortest = std::min(shortest, literal.size());
+    }
+    step_ = inner_.empty() ? 1 : shortest - 2;
+    at_dots_ = Grams{};
+    anywhere_ = Grams{};
+    for (const auto& literal : dotted_) {
+        at_dots_.add(literal, 0);
+    }
+    for (const auto& literal : inner_) {
+        for (std::size_t offset = 0; offset < step_; ++offset) {
+            anywhere_.add(literal, offset);
+        }
     }
 }
 
-bool LiteralPrefilter::may_match(std::string_view name) const {
+bool LiteralPrefilter::may_match(std::string_view name,
+                                 std::span<const std::uint8_t> label_starts) const {
     if (always_) {
         return true;
     }
-    // Every 3-byte window; the bits turn nearly all away, the rest is compared.
-    for (std::size_t i = 0; i + 3 <= name.size(); ++i) {
-        const auto gram = gram_of(name.data() + i);
-        if (!(bits_[slot(gram) >> 6] >> (slot(gram) & 63) & 1)) {
-            continue;
+    // A literal that begins with a dot begins at the end of a label.
+    for (std::size_t k = 1; k < label_starts.size(); ++k) {
+        const std::size_t dot = label_starts[k] - 1u;
+        if (dot + 3 <= name.size() && at_dots_.found(name, dot)) {
+            return true;
         }
-        const auto it = by_gram_.find(gram);
-        if (it == by_gram_.end()) {
-            continue;
-        }
-        const std::string_view rest = name.substr(i);
-        for (const auto& literal : it->second) {
-            if (rest.starts_with(literal)) {
-                return true;
-            }
+    }
+    // Any other literal, at least step_ + 2 bytes long, holds one of the positions a step
+    // apart with one of its first step_ grams, which anywhere_ knows by their offsets.
+    for (std::size_t at = 0; at + 3 <= name.size(); at += step_) {
+        if (anywhere_.found(name, at)) {
+            return true;
         }
     }
     return false;

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,14 +30,45 @@ class LiteralPrefilter {
     // Adds a pattern's literals; a pattern without them (nullopt) makes may_match() always true.
     void add(const std::optional<std::vector<std::string>>& literals);
 
-    // Whether `name` (lower-case) contains one of the literals added.
-    bool may_match(std::string_view name) const;
+    // Whether `name` (lower-case) contains one of the literals added. `label_starts` says
+    // where its labels begin (0 first; a dot before each other), where the literals that
+    // begin with a dot are looked for. The others are looked for a few bytes apart, the
+    // shortest of them less two, which is why they are kept apart: a TLD such as ".pw" would
+    // make the step one byte.
+    bool may_match(std::string_view name, std::span<const std::uint8_t> label_starts) const;
 
   private:
+    // Literals by their 3-byte prefixes at some offsets into them: a bit per prefix turns
+    // most positions of a name away, the rest are compared.
+    struct Grams {
+        struct Entry {
+            std::string literal;
+            std::uint8_t offset;  // of the prefix in the literal
+        };
+        std::array<std::uint64_t, 1024> bits{};  // 65,536 bits: 8 KiB, in L1 with room to spare
+        std::unordered_map<std::uint32_t, std::vector<Entry>> literals;
+
+        void add(std::string_view literal, std::size_t offset);
+        // Whether a literal of these holds the 3 bytes of `name` at `at` where it says: the
+        // bit inline, the rest (rarely needed) not.
+        bool found(std::string_view name, std::size_t at) const {
+            const std::uint32_t gram = gram_of(name.data() + at);
+            return (bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1) && compare(name, at, gram);
+        }
+        bool compare(std::string_view name, std::size_t at, std::uint32_t gram) const;
+    };
+    static std::uint32_t gram_of(const char* p) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(p[0])) |
+               static_cast<std::uint32_t>(static_cast<unsigned char>(p[1])) << 8 |
+               static_cast<std::uint32_t>(static_cast<unsigned char>(p[2])) << 16;
+    }
     static std::uint32_t slot(std::uint32_t gram) { return (gram * 0x9e3779b1u) >> 16; }
 
-    std::array<std::uint64_t, 1024> bits_{};  // 65,536 bits: 8 KiB, in L1 with room to spare
-    std::unordered_map<std::uint32_t, std::vector<std::string>> by_gram_;
+    std::vector<std::string> dotted_;  // literals that begin with a dot
+    std::vector<std::string> inner_;   // the others
+    Grams at_dots_;                    // of `dotted_`, at offset 0
+    Grams anywhere_;                   // of `inner_`, at offsets 0 .. step_ - 1
+    std::size_t step_ = 1;
     bool always_ = false;
 };
 
