@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "bench_common.h"
@@ -26,14 +27,17 @@ constexpr std::size_t kAhead = spoor::app::FlowAnalysis::kDnsAhead;
 
 // Parse + lookup as the DNS detector runs them: each message parsed kAhead records before its
 // lookup, when its name's cache lines are prefetched (DomainMatcher::prefetch).
+using Ring = std::array<DnsMessage, kAhead + 1>;
+
 std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messages,
-                             DomainMatcher& matcher, std::vector<DnsMessage>& ring) {
-    std::vector<DomainMatcher::NameKey> keys(ring.size());
+                             DomainMatcher& matcher, Ring& ring) {
+    std::array<DomainMatcher::NameKey, kAhead + 1> keys;
     std::size_t matches = 0;
     const auto prepare = [&](std::size_t i) {
         DnsMessage& message = ring[i % ring.size()];
         spoor::proto::parse_dns(messages[i], message);
-        keys[i % ring.size()] = matcher.prefetch(message.questions[0].name);
+        static const int mode = getenv("MODE") ? atoi(getenv("MODE")) : 2;
+        if (mode >= 1) keys[i % ring.size()] = matcher.prefetch(message.questions[0].name);
     };
     for (std::size_t i = 0; i < kAhead && i < messages.size(); ++i) {
         prepare(i);
@@ -43,7 +47,8 @@ std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messa
             prepare(i + kAhead);
         }
         const DnsMessage& message = ring[i % ring.size()];
-        matches += matcher.match(message.questions[0].name, keys[i % ring.size()]).has_value();
+        static const int mode = getenv("MODE") ? atoi(getenv("MODE")) : 2;
+        if (mode >= 2) matches += matcher.match(message.questions[0].name, keys[i % ring.size()]).has_value(); else matches += message.questions[0].name.length;
     }
     return matches;
 }
@@ -102,7 +107,7 @@ int main(int argc, char** argv) {
     spoor::detect::DomainMatcherConfig config;
     config.negative_cache_entries = records;  // warm: every name of the run fits
     const spoor::detect::TrailMatchers tables(trails.store, trails.whitelist, config);
-    std::vector<DnsMessage> ring(kAhead + 1);
+    auto ring = std::make_unique<Ring>();
     Best parse, lookup_cold, lookup_warm, inspect_cold, inspect_warm;
     std::size_t sink = 0;
     std::uint64_t cold_hits = 0;  // of the last round's lookups
@@ -110,15 +115,16 @@ int main(int argc, char** argv) {
     for (int round = 0; round < kRounds; ++round) {
         parse.add(spoor::bench::ns_per(records, [&] {
             for (const auto& m : messages) {
-                sink += spoor::proto::parse_dns(m, ring[0]) == spoor::proto::DnsStatus::Ok;
+                sink += spoor::proto::parse_dns(m, (*ring)[0]) == spoor::proto::DnsStatus::Ok;
             }
         }));
         spoor::detect::TrailMatchers lookups(tables, records);
-        const auto lookup = [&] { sink += parse_and_lookup(messages, lookups.domains(), ring); };
+        const auto lookup = [&] { sink += parse_and_lookup(messages, lookups.domains(), *ring); };
         lookup_cold.add(spoor::bench::ns_per(records, lookup));
         cold_hits = lookups.domains().stats().cache_hits;
         lookup_warm.add(spoor::bench::ns_per(records, lookup));
         warm_hits = lookups.domains().stats().cache_hits - cold_hits;
+        if (getenv("WARM_REPEAT")) { for (int k = 0; k < atoi(getenv("WARM_REPEAT")); ++k) lookup(); }
 
         spoor::detect::TrailMatchers inspections(tables, records);
         auto detector = std::make_unique<DnsDetector>(inspections.context());

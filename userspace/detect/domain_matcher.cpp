@@ -274,21 +274,15 @@ using trails::kNoRecord;
 // lookups each time; up to it, every name stays.
 class NegativeCache {
   public:
-    // What a name is known by: its two buckets and its tag.
-    struct Key {
-        std::uint32_t first, second;
-        std::uint32_t tag;  // never 0, which marks a free way
-    };
+    using Key = DomainMatcher::NameKey;
 
     explicit NegativeCache(std::size_t capacity)
         : capacity_(capacity), buckets_(capacity == 0 ? 0 : capacity / 11 + 2, Bucket{}) {}
 
     // A Name's text lies in a buffer of kNameBufferBytes: the padded hash may read its last
     // word whole.
-    std::uint64_t hash(const Name& name) const { return hash_.padded(name.text, name.size); }
-
-    // The buckets and tag of a name whose hash() is `h`.
-    Key key(std::uint64_t h) const {
+    Key key(const Name& name) const {
+        const std::uint64_t h = hash_.padded(name.text, name.size);
         const auto tag = std::max<std::uint32_t>(static_cast<std::uint32_t>(h), 1);
         const std::uint64_t count = buckets_.size();
         // Both buckets from the high half (the second from it multiplied by an odd number,
@@ -862,17 +856,23 @@ struct DomainMatcher::Impl {
     Impl(std::shared_ptr<const DomainTables> tables_in, std::size_t cache_entries)
         : tables(std::move(tables_in)), cache(cache_entries), scratch(tables->regex.scratch()) {}
 
-    // `hash` is cache.hash() of the name.
-    std::optional<DomainMatch> lookup(const Name& name, std::uint64_t hash,
+    // `cached` is cache.key() of the name.
+    std::optional<DomainMatch> lookup(const Name& name, const NegativeCache::Key& cached,
                                       DomainMatcherStats& stats) {
         ++stats.lookups;
         // First, as it is all a repeated benign name costs; a name that rule 2 or the one on
         // addresses turns away is cached like one that matched nothing.
-        const NegativeCache::Key cached = cache.key(hash);
         if (cache.contains(cached)) {
             ++stats.cache_hits;
             return std::nullopt;
         }
+        return look_up_uncached(name, cached, stats);
+    }
+
+    // The rest, out of line so that the probe above stays small enough to inline.
+    [[gnu::noinline]] std::optional<DomainMatch> look_up_uncached(const Name& name,
+                                                                  const NegativeCache::Key& cached,
+                                                                  DomainMatcherStats& stats) {
         if (is_address(name) || tables->is_internal(name)) {
             cache.insert(cached);
             return std::nullopt;
@@ -920,17 +920,17 @@ std::optional<DomainMatch> DomainMatcher::match(std::string_view input) {
         ++stats_.lookups;
         return std::nullopt;
     }
-    return impl_->lookup(name, impl_->cache.hash(name), stats_);
+    return impl_->lookup(name, impl_->cache.key(name), stats_);
 }
 
 std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns) {
-    return match(dns, NameKey{impl_->cache.hash(name_of(dns))});
+    return match(dns, impl_->cache.key(name_of(dns)));
 }
 
 DomainMatcher::NameKey DomainMatcher::prefetch(const proto::DnsName& dns) const {
-    const std::uint64_t hash = impl_->cache.hash(name_of(dns));
-    impl_->cache.prefetch(impl_->cache.key(hash));
-    return {hash};
+    const NameKey key = impl_->cache.key(name_of(dns));
+    impl_->cache.prefetch(key);
+    return key;
 }
 
 std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns, NameKey key) {
@@ -938,7 +938,7 @@ std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns, NameK
         ++stats_.lookups;
         return std::nullopt;
     }
-    return impl_->lookup(name_of(dns), key.hash, stats_);
+    return impl_->lookup(name_of(dns), key, stats_);
 }
 
 }  // namespace spoor::detect

@@ -77,9 +77,11 @@ class DomainMatcher {
     // skips normalising: what costs most in the lookup of a name the cache holds.
     std::optional<DomainMatch> match(const proto::DnsName& name);
 
-    // A name's keyed hash in this matcher's negative cache; valid for this matcher only.
+    // Where a name sits in this matcher's negative cache: its two buckets and its keyed tag.
+    // Valid for this matcher only.
     struct NameKey {
-        std::uint64_t hash = 0;
+        std::uint32_t first = 0, second = 0;
+        std::uint32_t tag = 0;  // never 0, which marks a free way
     };
     // Starts fetching the negative cache's lines that matching `name` reads first, and
     // returns its key for match(). A caller that knows its next names a few records ahead

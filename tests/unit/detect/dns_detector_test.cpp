@@ -124,3 +124,111 @@ TEST_CASE("malformed messages are counted, never fatal") {
     CHECK(f.dns.stats().messages == 2);
     CHECK(f.dns.stats().malformed == 2);
 }
+
+namespace {
+
+// Decoded UDP packets whose payloads stay where they are while the test runs.
+struct Packets {
+    std::vector<std::vector<std::uint8_t>> frames;
+    std::vector<proto::Packet> packets;
+
+    explicit Packets(const std::vector<FrameSpec>& specs) {
+        frames.reserve(specs.size());
+        packets.resize(specs.size());
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+            frames.push_back(build_frame(specs[i]));
+            REQUIRE(proto::decode_frame(frames.back(), packets[i]) == proto::DecodeStatus::Ok);
+        }
+    }
+};
+
+std::vector<std::string> trails_of(const std::vector<detect::Alert>& alerts) {
+    std::vector<std::string> out;
+    for (const auto& a : alerts) {
+        out.push_back(a.trail + " " + a.info);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("packets prepared a few ahead alert as packets inspected as they come") {
+    std::vector<FrameSpec> specs;
+    for (int i = 0; i < 40; ++i) {
+        const std::string name =
+            "h" + std::to_string(i % 13) + (i % 5 == 0 ? ".evil.example" : ".clean.example");
+        specs.push_back(i % 7 == 3 ? answer(name, "10.202.0.9")
+                                   : query(name, i % 11 == 0 ? 12 : 1));
+    }
+    specs.push_back(udp("10.1.0.1", 40000, "10.1.0.53", 53, {0x12, 0x34, 0x01}));  // malformed
+    const Packets input(specs);
+
+    Fixture direct;
+    for (const auto& packet : input.packets) {
+        direct.dns.inspect(packet, 1, "eth0", direct.alerts);
+    }
+    Fixture ahead;
+    constexpr std::size_t kAhead = 3;
+    for (std::size_t i = 0; i < input.packets.size(); ++i) {
+        for (std::size_t j = i == 0 ? 0 : i + kAhead; j <= i + kAhead && j < input.packets.size();
+             ++j) {
+            ahead.dns.prepare(input.packets[j], ahead.matchers.domains());
+        }
+        ahead.dns.inspect(input.packets[i], 1, "eth0", ahead.alerts);
+    }
+    CHECK(!direct.alerts.empty());
+    CHECK(trails_of(ahead.alerts) == trails_of(direct.alerts));
+    CHECK(ahead.dns.stats().messages == direct.dns.stats().messages);
+    CHECK(ahead.dns.stats().malformed == 1);
+    // The prepared names were answered by their keys: the repeats found the cache.
+    CHECK(ahead.matchers.domains().stats().cache_hits ==
+          direct.matchers.domains().stats().cache_hits);
+}
+
+TEST_CASE("a packet prepared with one generation's matcher and inspected under another") {
+    Fixture f;  // its trails list evil.example
+    const auto without = trails::store_of(trails::TrailSet{});
+    detect::TrailMatchers old_generation{without, std::make_shared<trails::Whitelist>(), {}};
+    const Packets input({query("a.evil.example")});
+    // Prepared against the old trails, inspected once the detector reads the new ones: the
+    // name is looked up in the trails it is inspected with, not by the old matcher's key.
+    f.dns.prepare(input.packets[0], old_generation.domains());
+    f.dns.inspect(input.packets[0], 1, "eth0", f.alerts);
+    REQUIRE(f.alerts.size() == 1);
+    CHECK(f.alerts[0].trail == "(a).evil.example");
+    CHECK(old_generation.domains().stats().lookups == 0);
+}
+
+TEST_CASE("prepared packets not inspected are dropped, and a full queue prepares no more") {
+    Fixture f;
+    std::vector<FrameSpec> specs;
+    for (int i = 0; i < 8; ++i) {
+        specs.push_back(query("n" + std::to_string(i) + ".evil.example"));
+    }
+    const Packets input(specs);
+    const auto& domains = f.matchers.domains();
+    // 0 and 1 prepared; inspecting 1 drops 0, which is then parsed where it is inspected.
+    f.dns.prepare(input.packets[0], domains);
+    f.dns.prepare(input.packets[1], domains);
+    f.dns.inspect(input.packets[1], 1, "eth0", f.alerts);
+    f.dns.inspect(input.packets[0], 1, "eth0", f.alerts);
+    // More than the queue holds: the rest are parsed at inspection.
+    for (std::size_t i = 2; i < input.packets.size(); ++i) {
+        f.dns.prepare(input.packets[i], domains);
+    }
+    for (std::size_t i = 2; i < input.packets.size(); ++i) {
+        f.dns.inspect(input.packets[i], 1, "eth0", f.alerts);
+    }
+    // What a batch's end forgets is parsed again if it comes.
+    f.dns.prepare(input.packets[2], domains);
+    f.dns.forget_prepared();
+    f.dns.inspect(input.packets[2], 1, "eth0", f.alerts);
+    REQUIRE(f.alerts.size() == 9);
+    CHECK(f.alerts[0].trail == "(n1).evil.example");
+    CHECK(f.alerts[1].trail == "(n0).evil.example");
+    for (std::size_t i = 2; i < 8; ++i) {
+        CHECK(f.alerts[i].trail == "(n" + std::to_string(i) + ").evil.example");
+    }
+    CHECK(f.alerts[8].trail == "(n2).evil.example");
+    CHECK(f.dns.stats().messages == 9);
+}

@@ -457,6 +457,35 @@ TEST_CASE("rule 9: the negative cache answers a repeated benign name") {
     CHECK(stats.matches == 2);
 }
 
+TEST_CASE("rule 9: a name prefetched as the DNS parser decodes it, then matched by its key") {
+    Fixture match({domain("evil.com")});
+    auto& matcher = match.matcher();
+    const auto decoded = [](std::string_view name) {
+        auto parsed = std::make_unique<spoor::proto::DnsMessage>();
+        REQUIRE(spoor::proto::parse_dns(spoor::test::dns_query(name, 1, 7), *parsed) ==
+                spoor::proto::DnsStatus::Ok);
+        return parsed;
+    };
+    const auto benign = decoded("Benign.ORG");
+    const auto key = matcher.prefetch(benign->questions[0].name);
+    CHECK_FALSE(matcher.match(benign->questions[0].name, key).has_value());
+    CHECK(matcher.stats().cache_hits == 0);
+    // One entry, whichever way the name comes: by key, decoded, or as text.
+    CHECK_FALSE(matcher.match(benign->questions[0].name, key).has_value());
+    CHECK_FALSE(matcher.match(benign->questions[0].name).has_value());
+    CHECK(match("benign.org") == "-");
+    CHECK(matcher.stats().cache_hits == 3);
+    const auto evil = decoded("www.evil.com");
+    const auto found =
+        matcher.match(evil->questions[0].name, matcher.prefetch(evil->questions[0].name));
+    REQUIRE(found.has_value());
+    CHECK(found->trail == "(www).evil.com");
+    // Names no lookup would match (internal, addresses) are cached as well.
+    CHECK(match("printer.lan") == "-");
+    CHECK(match("printer.lan") == "-");
+    CHECK(matcher.stats().cache_hits == 4);
+}
+
 TEST_CASE("rule 9: the negative cache holds at most its capacity") {
     DomainMatcherConfig config;
     config.negative_cache_entries = 7;
