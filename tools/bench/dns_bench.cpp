@@ -36,8 +36,7 @@ std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messa
     const auto prepare = [&](std::size_t i) {
         DnsMessage& message = ring[i % ring.size()];
         spoor::proto::parse_dns(messages[i], message);
-        static const int mode = getenv("MODE") ? atoi(getenv("MODE")) : 2;
-        if (mode >= 1) keys[i % ring.size()] = matcher.prefetch(message.questions[0].name);
+        keys[i % ring.size()] = matcher.prefetch(message.questions[0].name);
     };
     for (std::size_t i = 0; i < kAhead && i < messages.size(); ++i) {
         prepare(i);
@@ -47,8 +46,7 @@ std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messa
             prepare(i + kAhead);
         }
         const DnsMessage& message = ring[i % ring.size()];
-        static const int mode = getenv("MODE") ? atoi(getenv("MODE")) : 2;
-        if (mode >= 2) matches += matcher.match(message.questions[0].name, keys[i % ring.size()]).has_value(); else matches += message.questions[0].name.length;
+        matches += matcher.match(message.questions[0].name, keys[i % ring.size()]).has_value();
     }
     return matches;
 }
@@ -124,7 +122,6 @@ int main(int argc, char** argv) {
         cold_hits = lookups.domains().stats().cache_hits;
         lookup_warm.add(spoor::bench::ns_per(records, lookup));
         warm_hits = lookups.domains().stats().cache_hits - cold_hits;
-        if (getenv("WARM_REPEAT")) { for (int k = 0; k < atoi(getenv("WARM_REPEAT")); ++k) lookup(); }
 
         spoor::detect::TrailMatchers inspections(tables, records);
         auto detector = std::make_unique<DnsDetector>(inspections.context());

@@ -251,8 +251,8 @@ void suffix_hashes(const Name& name, std::uint64_t* hashes) {
     std::uint64_t h = kHashSeed;
     for (std::size_t i = name.labels; i-- > 0;) {
         const std::string_view label = name.label(i);
-        h = name.starts[i] + 8 <= kNameBufferBytes ? hash_chain_padded(h, label)
-                                                   : hash_chain(h, label);
+        h = std::size_t{name.starts[i]} + 8 <= kNameBufferBytes ? hash_chain_padded(h, label)
+                                                                : hash_chain(h, label);
         hashes[i] = finish_hash(h);
     }
 }
