@@ -280,14 +280,16 @@ void TrailWatcher::watch(const std::filesystem::path& dir, std::string only_name
 void TrailWatcher::run() {
     using namespace std::chrono;
     constexpr auto kQuiet = seconds(1);
-    std::optional<steady_clock::time_point> changed;  // a change waits for a second of quiet
+    // A change waits for a second of quiet: until `quiet_at`, none pending while it is max().
+    constexpr auto kNone = steady_clock::time_point::max();
+    steady_clock::time_point quiet_at = kNone;
     std::string what;
     std::array<char, 16384> buffer;
     while (true) {
         int timeout = -1;
-        if (changed) {
+        if (quiet_at != kNone) {
             timeout = static_cast<int>(std::max<std::int64_t>(
-                0, duration_cast<milliseconds>(*changed + kQuiet - steady_clock::now()).count()));
+                0, duration_cast<milliseconds>(quiet_at - steady_clock::now()).count()));
         }
         std::array<pollfd, 2> fds{{{inotify_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}}};
         if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) {
@@ -307,15 +309,15 @@ void TrailWatcher::run() {
                     for (const auto& [wd, only] : watches_) {
                         if (wd == event->wd && (only.empty() || only == name) &&
                             !name.starts_with('.') && !is_temporary_file_name(name)) {
-                            changed = steady_clock::now();
+                            quiet_at = steady_clock::now() + kQuiet;
                             what = name;
                         }
                     }
                 }
             }
         }
-        if (changed && steady_clock::now() >= *changed + kQuiet) {
-            changed.reset();
+        if (quiet_at != kNone && steady_clock::now() >= quiet_at) {
+            quiet_at = kNone;
             reloader_.request("trail source changed: " + what, false);
         }
     }
