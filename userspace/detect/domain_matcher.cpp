@@ -4,7 +4,8 @@
 //
 // Cost of a lookup: a name given as text is normalised into a stack buffer (a DNS
 // name comes normalised from the parser), and its keyed tag looked up in the
-// negative cache (the whole cost of a repeated benign name). Otherwise the hashes
+// negative cache (the whole cost of a repeated benign name; prefetch() computes the
+// key and fetches its lines a few records early, the DNS detector's way). Otherwise the hashes
 // of all its parents come from one pass, each parent's word of the Bloom filter in
 // front of the store's domain index is prefetched, so that the
 // misses of a name with several parents overlap instead of queueing; then the
