@@ -108,6 +108,9 @@ void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t
     refresh_generations();
     // DNS messages are parsed kDnsAhead records before their turn, so that the cache
     // lines their names' lookups read are fetched while the records between are analysed.
+    // What an earlier batch left prepared (one cut short by an exception) is forgotten
+    // first: its payloads and matchers may be gone.
+    dns_.forget_prepared();
     const auto prepare = [&](std::size_t i) {
         if (i >= records.size() || !(records[i].header.reasons & SPOOR_REASON_DNS)) {
             return;
@@ -129,7 +132,6 @@ void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t
             analyse(again, out);
         }
     }
-    dns_.forget_prepared();
     // Held alerts are released by the batch's time, not by each record's, so that
     // every worker releases the same ones whichever records it had.
     expire(batch_end_ns, out);

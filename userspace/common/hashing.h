@@ -70,7 +70,7 @@ inline std::uint64_t hash_chain(std::uint64_t h, std::string_view bytes) {
 }
 
 // hash_chain() of a string shorter than 8 bytes from whose start 8 bytes may be
-// read (a fixed-size buffer): the same value, from one load masked to its length
+// read, all initialised (a fixed-size buffer): the same value, from one load masked to its length
 // instead of load_partial()'s branches on it, which a mix of label lengths
 // mispredicts. Longer strings go to hash_chain().
 inline std::uint64_t hash_chain_padded(std::uint64_t h, std::string_view bytes) {
@@ -158,7 +158,8 @@ class SipHash13 {
 // so is that their difference is any given value; the length is added times a
 // key of its own, so strings of different lengths are kept apart as well. The
 // sum's high half folded into its low one, then one multiplication (both
-// bijective, so the sum's guarantee holds for the whole result), spread it over
+// bijective, so the bound holds for the whole 64-bit result; for the fewer bits a
+// table compares it is what a well-spread hash gives, not a proof) spread it over
 // the bits tables take. It costs a multiplication per 8 bytes where SipHash
 // costs a round: half of SipHash-1-3 on a 30-byte name. Strings past kMaxBytes are hashed by their
 // first kMaxBytes and their length: only for keys bounded by that (names are at most 255 bytes).
@@ -183,12 +184,14 @@ class NhHash {
 
     // The same hash of the `n` bytes at `p`, which reads the last word whole: the 8 bytes
     // from n rounded down to a multiple of 8 must be readable (a fixed-size buffer, as DNS
-    // names are decoded into). Without load_partial()'s branches on the length, which a
-    // mix of name lengths mispredicts.
+    // names are decoded into), and initialised. Without load_partial()'s branches on the
+    // length, which a mix of name lengths mispredicts.
     std::uint64_t padded(const char* p, std::size_t n) const {
-        const std::size_t bytes = std::min(n, kMaxBytes);
-        const std::uint64_t last = load64(p + bytes / 8 * 8) & low_bytes(bytes % 8);
-        return finish(words(p, bytes / 8) + word(last, bytes / 8), n);
+        if (n >= kMaxBytes) {
+            return (*this)({p, n});  // never for a name; past its buffer otherwise
+        }
+        const std::uint64_t last = load64(p + n / 8 * 8) & low_bytes(n % 8);
+        return finish(words(p, n / 8) + word(last, n / 8), n);
     }
 
   private:

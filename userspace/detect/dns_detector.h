@@ -47,7 +47,8 @@ class DnsDetector {
     // order they were prepared; one it is not given again is dropped. Beyond kMaxAhead
     // waiting packets, or for another protocol, this does nothing.
     void prepare(const proto::Packet& packet, const DomainMatcher& names);
-    // Drops the packets prepared and not inspected: their payloads may be gone (a batch's end).
+    // Drops the packets prepared and not inspected, whose payloads may be gone: FlowAnalysis
+    // calls it as each batch begins.
     void forget_prepared();
 
     // Appends the alerts of the DNS payload of `packet` (UDP or TCP, port 53) to `out`,
@@ -68,7 +69,7 @@ class DnsDetector {
         const DomainMatcher* matcher = nullptr;  // null: no keys computed
         proto::DnsStatus status = proto::DnsStatus::Ok;
         std::array<DomainMatcher::NameKey, proto::DnsMessage::kMaxQuestions> keys;
-        proto::DnsMessage message;
+        proto::DnsMessage message{};  // zeroed once: DomainMatcher reads whole words of names
     };
 
     // The prepared message of `payload`, or null (the waiting ones before it are dropped).

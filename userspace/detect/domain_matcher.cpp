@@ -76,11 +76,12 @@ struct NameBuffer {
 };
 
 // The texts of Names lie in buffers of at least this size (NameBuffer, DnsName), which the
-// hashes may read whole words of.
+// hashes read whole words of: the word holding a name's last byte, or a label's first word,
+// may reach past the name (into bytes normalise() zeroes, or what a DnsName held before).
 constexpr std::size_t kNameBufferBytes = 256;
 static_assert(sizeof(NameBuffer::text) >= kNameBufferBytes &&
               sizeof(proto::DnsName::text) >= kNameBufferBytes &&
-              kNameBufferBytes >= NhHash::kMaxBytes);
+              kMaxName / 8 * 8 + 8 <= kNameBufferBytes && kMaxName < NhHash::kMaxBytes);
 
 // A decoded DNS name is normalised already.
 Name name_of(const proto::DnsName& dns) {
@@ -178,6 +179,7 @@ bool normalise(std::string_view in, NameBuffer& buffer, Name& out) {
     if (size == 0 || size > kMaxName) {
         return false;
     }
+    std::memset(buffer.text.data() + size, 0, 8);  // what whole-word hashes read past it
     out = Name{buffer.text.data(), size, buffer.starts.data(), labels};
     for (std::size_t i = 0; i < labels; ++i) {
         const std::size_t length = out.label(i).size();
@@ -362,9 +364,10 @@ class NegativeCache {
         return bucket;
     }
 
-    // Free ways come last: the first one says how many there are.
+    // Free ways come last: where the first one is says how many there are (none: the bit
+    // past the last way).
     static int free_ways(const Bucket& bucket) {
-        return 64 - std::countr_zero(ways_equal(bucket, 0) | std::uint64_t{1} << 63);
+        return (64 - std::countr_zero(ways_equal(bucket, 0) | std::uint64_t{1} << 63)) / 4;
     }
 
     NhHash hash_;

@@ -42,7 +42,8 @@ struct DomainMatch {
 
 struct DomainMatcherStats {
     std::uint64_t lookups = 0;
-    std::uint64_t cache_hits = 0;  // benign names answered by the negative cache
+    std::uint64_t cache_hits = 0;  // names answered by the negative cache: benign, internal
+                                   // or an address
     std::uint64_t whitelisted = 0;
     std::uint64_t matches = 0;
 
@@ -74,7 +75,9 @@ class DomainMatcher {
     // the rules; nullopt when nothing matches or a rule says not to alert.
     std::optional<DomainMatch> match(std::string_view name);
     // The same for a name as the DNS parser decodes it (lower-cased, labels found), which
-    // skips normalising: what costs most in the lookup of a name the cache holds.
+    // skips normalising: what costs most in the lookup of a name the cache holds. Its hashes
+    // read whole words of the name's buffer, past its end too: a DnsName's text must have
+    // been initialised (a DnsMessage value-initialised once, then parsed into again and again).
     std::optional<DomainMatch> match(const proto::DnsName& name);
 
     // Where a name sits in this matcher's negative cache: its two buckets and its keyed tag.

@@ -264,20 +264,36 @@ std::optional<std::vector<std::string>> required_literals(std::string_view patte
     return literals;
 }
 
-void LiteralPrefilter::Grams::add(std::string_view literal, std::size_t offset) {
-    const std::uint32_t gram = gram_of(literal.data() + offset);
-    bits[slot(gram) >> 6] |= std::uint64_t{1} << (slot(gram) & 63);
-    literals[gram].push_back({std::string(literal), static_cast<std::uint8_t>(offset)});
+void LiteralPrefilter::Grams::add(std::string literal) {
+    literals.push_back(std::move(literal));
+    index(static_cast<std::uint32_t>(literals.size() - 1));
+}
+
+void LiteralPrefilter::Grams::reindex(std::size_t fewer) {
+    offsets = fewer;
+    bits = {};
+    entries.clear();
+    for (std::uint32_t i = 0; i < literals.size(); ++i) {
+        index(i);
+    }
+}
+
+void LiteralPrefilter::Grams::index(std::uint32_t literal) {
+    for (std::size_t offset = 0; offset < offsets; ++offset) {
+        const std::uint32_t gram = gram_of(literals[literal].data() + offset);
+        bits[slot(gram) >> 6] |= std::uint64_t{1} << (slot(gram) & 63);
+        entries[gram].push_back({literal, static_cast<std::uint8_t>(offset)});
+    }
 }
 
 bool LiteralPrefilter::Grams::compare(std::string_view name, std::size_t at,
                                       std::uint32_t gram) const {
-    const auto it = literals.find(gram);
-    if (it == literals.end()) {
+    const auto it = entries.find(gram);
+    if (it == entries.end()) {
         return false;
     }
     for (const auto& [literal, offset] : it->second) {
-        if (at >= offset && name.substr(at - offset).starts_with(literal)) {
+        if (at >= offset && name.substr(at - offset).starts_with(literals[literal])) {
             return true;
         }
     }
@@ -289,26 +305,22 @@ void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& litera
         always_ = true;
         return;
     }
-    // A literal no name can hold (an address's ':') can never be found: left out.
     for (const auto& literal : *literals) {
-        if (in_name_alphabet(literal)) {
-            (literal.starts_with('.') ? dotted_ : inner_).push_back(literal);
+        // A literal no name can hold (an address's ':') can never be found: left out.
+        if (!in_name_alphabet(literal)) {
+            continue;
         }
-    }
-    // The tables follow the shortest inner literal, which sets the step: built again.
-    std::size_t shortest = std::numeric_limits<std::size_t>::max();
-    for (const auto& literal : inner_) {
-        shortest = std::min(shortest, literal.size());
-    }
-    step_ = inner_.empty() ? 1 : shortest - 2;
-    at_dots_ = Grams{};
-    anywhere_ = Grams{};
-    for (const auto& literal : dotted_) {
-        at_dots_.add(literal, 0);
-    }
-    for (const auto& literal : inner_) {
-        for (std::size_t offset = 0; offset < step_; ++offset) {
-            anywhere_.add(literal, offset);
+        if (literal.starts_with('.')) {
+            at_dots_.add(literal);
+            continue;
+        }
+        // The shortest inner literal sets the step: a shorter one makes it smaller, and the
+        // literals already in are indexed again at fewer offsets (rarely: a few times at most).
+        const std::size_t step = literal.size() - 2;
+        const bool first = anywhere_.literals.empty();
+        anywhere_.add(literal);
+        if (first || step < anywhere_.offsets) {
+            anywhere_.reindex(step);
         }
     }
 }
@@ -325,9 +337,10 @@ bool LiteralPrefilter::may_match(std::string_view name,
             return true;
         }
     }
-    // Any other literal, at least step_ + 2 bytes long, holds one of the positions a step
-    // apart with one of its first step_ grams, which anywhere_ knows by their offsets.
-    for (std::size_t at = 0; at + 3 <= name.size(); at += step_) {
+    // Any other literal, at least step + 2 bytes long, holds one of the positions a step
+    // apart with one of its first `step` grams, which anywhere_ knows by their offsets.
+    const std::size_t step = anywhere_.offsets;
+    for (std::size_t at = 0; !anywhere_.literals.empty() && at + 3 <= name.size(); at += step) {
         if (anywhere_.found(name, at)) {
             return true;
         }

@@ -38,17 +38,21 @@ class LiteralPrefilter {
     bool may_match(std::string_view name, std::span<const std::uint8_t> label_starts) const;
 
   private:
-    // Literals by their 3-byte prefixes at some offsets into them: a bit per prefix turns
-    // most positions of a name away, the rest are compared.
+    // Literals, by their 3-byte grams at the first `offsets` offsets into them: a bit per gram
+    // turns most positions of a name away, the rest are compared.
     struct Grams {
         struct Entry {
-            std::string literal;
-            std::uint8_t offset;  // of the prefix in the literal
+            std::uint32_t literal;  // index into `literals`
+            std::uint8_t offset;    // of the gram in the literal
         };
-        std::array<std::uint64_t, 1024> bits{};  // 65,536 bits: 8 KiB, in L1 with room to spare
-        std::unordered_map<std::uint32_t, std::vector<Entry>> literals;
+        std::vector<std::string> literals;
+        std::size_t offsets = 1;
+        std::array<std::uint64_t, 1024> bits{};  // 65,536 bits: 8 KiB; both tables fit L1
+        std::unordered_map<std::uint32_t, std::vector<Entry>> entries;
 
-        void add(std::string_view literal, std::size_t offset);
+        void add(std::string literal);
+        // Registers every literal again, at `offsets` offsets.
+        void reindex(std::size_t offsets);
         // Whether a literal of these holds the 3 bytes of `name` at `at` where it says: the
         // bit inline, the rest (rarely needed) not.
         bool found(std::string_view name, std::size_t at) const {
@@ -56,6 +60,9 @@ class LiteralPrefilter {
             return (bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1) && compare(name, at, gram);
         }
         bool compare(std::string_view name, std::size_t at, std::uint32_t gram) const;
+
+      private:
+        void index(std::uint32_t literal);
     };
     static std::uint32_t gram_of(const char* p) {
         return static_cast<std::uint32_t>(static_cast<unsigned char>(p[0])) |
@@ -64,11 +71,8 @@ class LiteralPrefilter {
     }
     static std::uint32_t slot(std::uint32_t gram) { return (gram * 0x9e3779b1u) >> 16; }
 
-    std::vector<std::string> dotted_;  // literals that begin with a dot
-    std::vector<std::string> inner_;   // the others
-    Grams at_dots_;                    // of `dotted_`, at offset 0
-    Grams anywhere_;                   // of `inner_`, at offsets 0 .. step_ - 1
-    std::size_t step_ = 1;
+    Grams at_dots_;   // literals that begin with a dot, by their first gram
+    Grams anywhere_;  // the others, by their first `offsets` grams: the step between probes
     bool always_ = false;
 };
 

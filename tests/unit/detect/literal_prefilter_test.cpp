@@ -197,12 +197,15 @@ TEST_CASE("real data: every regex domain trail has literals, so the filter filte
 
 TEST_CASE("a literal is found wherever it starts, though only every few positions are probed") {
     LiteralPrefilter filter;
-    filter.add(Set{"abcdefg"});  // seven bytes: a probe every five
-    filter.add(Set{".pw"});      // a dot literal does not shorten the step
+    filter.add(Set{"lmnopqrstuvw"});  // twelve bytes: a probe every ten...
+    filter.add(Set{"abcdefg"});       // ...then seven: every five, the first indexed again
+    filter.add(Set{".pw"});           // a dot literal does not shorten the step
     for (std::size_t at = 0; at < 12; ++at) {
         const std::string pad(at, 'x');
         CAPTURE(at);
         CHECK(may_match(filter, pad + "abcdefg.com"));
+        CHECK(may_match(filter, pad + "lmnopqrstuvw.com"));
+        CHECK_FALSE(may_match(filter, pad + "lmnopqrstuvx.com"));
         CHECK(may_match(filter, "a" + pad + "x.pw"));
         CHECK_FALSE(may_match(filter, pad + "abcdefh.com"));
     }
