@@ -317,10 +317,11 @@ void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& litera
         // The shortest inner literal sets the step: a shorter one makes it smaller, and the
         // literals already in are indexed again at fewer offsets (rarely: a few times at most).
         const std::size_t step = literal.size() - 2;
-        const bool first = anywhere_.literals.empty();
-        anywhere_.add(literal);
-        if (first || step < anywhere_.offsets) {
+        if (anywhere_.literals.empty() || step < anywhere_.offsets) {
+            anywhere_.literals.push_back(literal);
             anywhere_.reindex(step);
+        } else {
+            anywhere_.add(literal);
         }
     }
 }

@@ -50,6 +50,7 @@ class LiteralPrefilter {
         std::array<std::uint64_t, 1024> bits{};  // 65,536 bits: 8 KiB; both tables fit L1
         std::unordered_map<std::uint32_t, std::vector<Entry>> entries;
 
+        // Adds a literal at least offsets + 2 bytes long.
         void add(std::string literal);
         // Registers every literal again, at `offsets` offsets.
         void reindex(std::size_t offsets);
