@@ -12,6 +12,7 @@
 
 #include "bench_common.h"
 #include "app/flow_analysis.h"
+#include "common/lookahead.h"
 #include "detect/dns_detector.h"
 #include "detect/trail_context.h"
 #include "frame_builder.h"
@@ -38,16 +39,10 @@ std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messa
         spoor::proto::parse_dns(messages[i], message);
         keys[i % ring.size()] = matcher.prefetch(message.questions[0].name);
     };
-    for (std::size_t i = 0; i < kAhead && i < messages.size(); ++i) {
-        prepare(i);
-    }
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        if (i + kAhead < messages.size()) {
-            prepare(i + kAhead);
-        }
+    spoor::visit_ahead(messages.size(), kAhead, prepare, [&](std::size_t i) {
         const DnsMessage& message = ring[i % ring.size()];
         matches += matcher.match(message.questions[0].name, keys[i % ring.size()]).has_value();
-    }
+    });
     return matches;
 }
 
@@ -55,15 +50,9 @@ std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messa
 std::size_t inspect(const std::vector<spoor::proto::Packet>& packets, DnsDetector& detector,
                     const DomainMatcher& matcher) {
     std::vector<spoor::detect::Alert> alerts;
-    for (std::size_t i = 0; i < kAhead && i < packets.size(); ++i) {
-        detector.prepare(packets[i], matcher);
-    }
-    for (std::size_t i = 0; i < packets.size(); ++i) {
-        if (i + kAhead < packets.size()) {
-            detector.prepare(packets[i + kAhead], matcher);
-        }
-        detector.inspect(packets[i], 0, {}, alerts);
-    }
+    spoor::visit_ahead(
+        packets.size(), kAhead, [&](std::size_t i) { detector.prepare(packets[i], matcher); },
+        [&](std::size_t i) { detector.inspect(packets[i], 0, {}, alerts); });
     return alerts.size();
 }
 

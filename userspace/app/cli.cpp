@@ -303,8 +303,7 @@ void add_trails_update(CLI::App& trails, TrailsUpdateOptions& o) {
     u->add_option("--trails", o.trails,
                   "Static or custom trail source to merge, repeatable; default "
                   "/var/lib/spoor/trails if it exists (trails add|rm need no merging: the "
-                  "sensor lays them over every store)")
-        ->allow_extra_args(false);
+                  "sensor lays them over every store)");
     u->add_option("-o,--output", o.output, "The store file to write")->capture_default_str();
     u->add_option("--min-feeds", o.min_feeds,
                   "Feeds that must name an address that only feeds name")
@@ -312,8 +311,7 @@ void add_trails_update(CLI::App& trails, TrailsUpdateOptions& o) {
         ->capture_default_str();
     u->add_option("--cdn-ranges", o.cdn_ranges,
                   "File of CDN prefixes (one a line) dropped from downloaded feeds, repeatable")
-        ->check(CLI::ExistingFile)
-        ->allow_extra_args(false);
+        ->check(CLI::ExistingFile);
     u->add_option("--control-socket", o.control_socket, "The running sensor's control socket")
         ->capture_default_str();
     u->add_flag("!--no-reload", o.reload, "Write the store only; do not tell the sensor");

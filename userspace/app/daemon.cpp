@@ -225,11 +225,7 @@ int run_daemon(const RunOptions& o) {
     };
     auto step = std::chrono::steady_clock::now();
     const auto [base_trails, report] = load_trail_sources(o.trails, o.allow_empty);
-    trails::LoadReport custom_report;
-    auto custom = trails::CustomTrails::load(o.custom_trails, custom_report);
-    for (const auto& bad : custom_report.malformed) {
-        spdlog::warn("{}:{}: {}: {}", bad.file, bad.line, bad.reason, bad.text);
-    }
+    auto custom = load_custom_trails(o.custom_trails);
     const auto trail_store = custom.over(base_trails);
     const double trails_s = seconds_since(step);
 

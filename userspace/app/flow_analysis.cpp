@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/lookahead.h"
 #include "detect/trail_hits.h"
 
 namespace spoor::app {
@@ -112,17 +113,13 @@ void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t
     // first: its payloads and matchers may be gone.
     dns_.forget_prepared();
     const auto prepare = [&](std::size_t i) {
-        if (i >= records.size() || !(records[i].header.reasons & SPOOR_REASON_DNS)) {
+        if (!(records[i].header.reasons & SPOOR_REASON_DNS)) {
             return;
         }
         const detect::TrailContext* context = context_of(records[i].header.generation);
         dns_.prepare(records[i].packet, *(context ? *context : newest_context()).domains);
     };
-    for (std::size_t i = 0; i < kDnsAhead; ++i) {
-        prepare(i);
-    }
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        prepare(i + kDnsAhead);
+    visit_ahead(records.size(), kDnsAhead, prepare, [&](std::size_t i) {
         const DecodedRecord& record = records[i];
         if (select(record.header.generation)) {
             analyse(record, out);
@@ -131,7 +128,7 @@ void FlowAnalysis::analyse(std::span<const DecodedRecord> records, std::uint64_t
             find_hits_again(again.header, again.packet, *context_.store);
             analyse(again, out);
         }
-    }
+    });
     // Held alerts are released by the batch's time, not by each record's, so that
     // every worker releases the same ones whichever records it had.
     expire(batch_end_ns, out);

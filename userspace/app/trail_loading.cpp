@@ -31,6 +31,13 @@ void log_malformed(const std::vector<trails::MalformedLine>& malformed, const ch
 
 }  // namespace
 
+trails::CustomTrails load_custom_trails(const std::filesystem::path& file) {
+    trails::LoadReport report;
+    auto custom = trails::CustomTrails::load(file, report);
+    log_malformed(report.malformed, "custom trail");
+    return custom;
+}
+
 AnalyzerConfig analysis_config(const std::string& sensor_name, const AnalysisOptions& options) {
     AnalyzerConfig config;
     config.host = sensor_name;

@@ -14,6 +14,7 @@
 
 #include "app/analyzer.h"
 #include "app/options.h"
+#include "trails/custom_trails.h"
 #include "trails/loader.h"
 
 namespace spoor::app {
@@ -26,6 +27,10 @@ struct LoadedTrails {
 // Throws (with the flag to use) when nothing was loaded and `allow_empty` is false, and
 // when a compiled store comes with other sources (a store is complete: compile them all).
 LoadedTrails load_trail_sources(const std::vector<std::string>& sources, bool allow_empty);
+
+// The operator's custom trails file (`trails add|rm`), read at every start and reload; its
+// malformed lines are logged with file:line. A file that does not exist holds none.
+trails::CustomTrails load_custom_trails(const std::filesystem::path& file);
 
 // A loud warning when `store` was compiled more than `max_age_h` hours before `now_unix_ns`
 // (0: no limit); nullopt when it is fresh. Sources compiled at start are as new as the start.

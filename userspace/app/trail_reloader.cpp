@@ -135,11 +135,7 @@ ReloadResult TrailReloader::serve(const Job& job) {
         trails::CustomTrails custom = custom_;
         if (job.kind == Job::Kind::Reload) {
             base = load_trail_sources(sources_, allow_empty_).store;
-            trails::LoadReport report;
-            custom = trails::CustomTrails::load(custom_file_, report);
-            for (const auto& bad : report.malformed) {
-                spdlog::warn("{}:{}: {}: {}", bad.file, bad.line, bad.reason, bad.text);
-            }
+            custom = load_custom_trails(custom_file_);
         } else if (job.kind == Job::Kind::Add) {
             custom.add(job.reason, job.info, job.severity);
         } else {

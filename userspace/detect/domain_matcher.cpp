@@ -680,7 +680,7 @@ std::vector<RegexDomains::Pattern> regex_patterns(const trails::KeyIndex& index)
 
 // The databases a compiled store carries, else compiled now.
 RegexDomains regex_domains_of(const trails::TrailStore& trails) {
-    const auto compiled = trails.section(trails::store::SectionId::RegexDatabase);
+    const auto compiled = trails.regex_database();
     if (!compiled.empty()) {
         if (auto loaded = RegexDomains::deserialize(compiled, trails.record_count())) {
             return std::move(*loaded);

@@ -60,8 +60,8 @@ std::uint64_t hash_domain(std::string_view domain) {
     }
 }
 
-std::uint64_t KeyIndex::hash(std::string_view key) const {
-    return hash_ == store::KeyHash::Labels ? hash_domain(key) : hash_string(key);
+std::uint64_t hash_key(store::KeyHash hash, std::string_view key) {
+    return hash == store::KeyHash::Labels ? hash_domain(key) : hash_string(key);
 }
 
 std::uint32_t KeyIndex::find_here(std::string_view key, std::uint64_t h) const {
@@ -247,6 +247,11 @@ std::shared_ptr<const TrailStore> TrailStore::layered(
     for (const auto& [kind, key] : removed) {
         result->removed_[static_cast<std::size_t>(kind)].insert(store_key(kind, key));
     }
+    // The base's regex databases hold its regex trails: kept unless the operator's change them.
+    if (result->overlay_->count(IndicatorKind::RegexDomain) == 0 &&
+        result->removed_[static_cast<std::size_t>(IndicatorKind::RegexDomain)].empty()) {
+        result->regex_database_ = base->regex_database_;
+    }
     const auto offset = static_cast<std::uint32_t>(base->record_count());
     for (std::size_t k = 0; k < kIndicatorKinds; ++k) {
         KeyIndex& index = result->indexes_[k];
@@ -336,6 +341,7 @@ void TrailStore::bind() {
                 meta_ = text;
                 break;
             case SectionId::RegexDatabase:
+                regex_database_ = bytes;
                 break;
             case SectionId::Index: {
                 if (section.kind >= kIndicatorKinds || seen[section.kind] ||
@@ -443,23 +449,6 @@ std::uint32_t TrailStore::find_prefix(const Prefix& prefix) const {
 
 std::uint32_t TrailStore::find_ip_port(const IpPort& ip_port) const {
     return index(IndicatorKind::IpPort).find(store_keys::ip_port(ip_port).view());
-}
-
-std::span<const std::byte> TrailStore::section(SectionId id) const {
-    // The base's regex databases do not know the operator's changes to regex trails.
-    const auto regex = static_cast<std::size_t>(IndicatorKind::RegexDomain);
-    if (id == SectionId::RegexDatabase && overlay_ != nullptr &&
-        (overlay_->count(IndicatorKind::RegexDomain) > 0 || !removed_[regex].empty())) {
-        return {};
-    }
-    const Header& h = header();
-    for (std::uint32_t s = 0; s < h.section_count; ++s) {
-        const Section& section = *at<Section>(image_, sizeof(Header) + s * sizeof(Section));
-        if (section.id == id) {
-            return image_.subspan(section.offset, section.size);
-        }
-    }
-    return {};
 }
 
 // ---- writing -------------------------------------------------------------------------------
@@ -597,8 +586,7 @@ std::vector<std::byte> index_section(IndicatorKind kind, const Keyed& keys, Stri
     for (std::size_t e = 0; e < n; ++e) {
         const auto& [key, record] = keys[e];
         entries[e] = Entry{strings.add(key), static_cast<std::uint32_t>(key.size()), record, 0};
-        const std::uint64_t h =
-            hash == store::KeyHash::Labels ? hash_domain(key) : hash_string(key);
+        const std::uint64_t h = hash_key(hash, key);
         std::size_t i = h & (slot_count - 1);
         while (slots[i].entry != store::kNoEntry) {
             i = (i + 1) & (slot_count - 1);

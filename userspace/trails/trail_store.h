@@ -42,6 +42,8 @@ struct RecordView {
 // The hash of a domain key: its labels chained from the right, so that a matcher
 // hashes all the parents of a name in one pass (the same chain, label by label).
 std::uint64_t hash_domain(std::string_view domain);
+// The hash an index of that kind of hash files `key` under.
+std::uint64_t hash_key(store::KeyHash hash, std::string_view key);
 
 // Keys searched with a string_view, without building a string.
 using KeySet = std::unordered_set<std::string, TextHash, std::equal_to<>>;
@@ -56,8 +58,7 @@ class KeyIndex {
     std::size_t size() const {
         return entries_.size() - hidden_ + (overlay_ != nullptr ? overlay_->size() : 0);
     }
-    store::KeyHash hash_kind() const { return hash_; }
-    std::uint64_t hash(std::string_view key) const;
+    std::uint64_t hash(std::string_view key) const { return hash_key(hash_, key); }
 
     // Only the Bloom filter's word: a key it turns away, the usual answer, never
     // touches the slots.
@@ -84,7 +85,7 @@ class KeyIndex {
     void for_each(Fn&& fn) const {
         for (std::size_t i = 0; i < entries_.size(); ++i) {
             const auto [key, record] = item(i);
-            if (record != kNoRecord && !hidden(key)) {
+            if (record != kNoRecord && !(hidden_ != 0 && hidden(key))) {
                 fn(key, record);
             }
         }
@@ -145,10 +146,6 @@ bool parse_prefix(std::string_view key, Prefix& out);
 bool parse_ip_port(std::string_view key, IpPort& out);
 
 }  // namespace store_keys
-
-// A trail's key as the store's index of `kind` holds it, from its key as the trail line rules
-// give it (TrailSet's): the binary form of the address kinds, a URL without trailing slashes.
-std::string store_key(IndicatorKind kind, std::string_view key);
 
 // A trail's key as the store's index of `kind` holds it, from its key as the trail line rules
 // give it (TrailSet's): the binary form of the address kinds, a URL without trailing slashes.
@@ -219,9 +216,10 @@ class TrailStore {
 
     // What it was compiled from (JSON text written by the compiler), may be empty.
     std::string_view meta() const { return meta_; }
-    // A section the trails stage does not read itself (store::SectionId::RegexDatabase);
-    // empty when absent.
-    std::span<const std::byte> section(store::SectionId id) const;
+    // The regex domain trails compiled for detection (detect::compile_regex_domains); empty
+    // when the store has none, or when the operator's trails laid over it change its regex
+    // trails (the databases would not know them).
+    std::span<const std::byte> regex_database() const { return regex_database_; }
 
   private:
     TrailStore() = default;
@@ -251,6 +249,7 @@ class TrailStore {
     std::span<const store::Record> records_;
     std::string_view strings_;
     std::string_view meta_;
+    std::span<const std::byte> regex_database_;
     std::array<KeyIndex, kIndicatorKinds> indexes_;
     std::vector<HugeArray<store::Slot>> hot_slots_;
     std::vector<HugeArray<std::uint64_t>> hot_bloom_;

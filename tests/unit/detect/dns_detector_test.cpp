@@ -1,6 +1,7 @@
 // DNS analysis of decoded packets: which messages alert, with what.
 #include <doctest/doctest.h>
 
+#include "common/lookahead.h"
 #include "detect/dns_detector.h"
 #include "frame_builder.h"
 
@@ -169,13 +170,10 @@ TEST_CASE("packets prepared a few ahead alert as packets inspected as they come"
     }
     Fixture ahead;
     constexpr std::size_t kAhead = 3;
-    for (std::size_t i = 0; i < input.packets.size(); ++i) {
-        for (std::size_t j = i == 0 ? 0 : i + kAhead; j <= i + kAhead && j < input.packets.size();
-             ++j) {
-            ahead.dns.prepare(input.packets[j], ahead.matchers.domains());
-        }
-        ahead.dns.inspect(input.packets[i], 1, "eth0", ahead.alerts);
-    }
+    spoor::visit_ahead(
+        input.packets.size(), kAhead,
+        [&](std::size_t i) { ahead.dns.prepare(input.packets[i], ahead.matchers.domains()); },
+        [&](std::size_t i) { ahead.dns.inspect(input.packets[i], 1, "eth0", ahead.alerts); });
     CHECK(!direct.alerts.empty());
     CHECK(trails_of(ahead.alerts) == trails_of(direct.alerts));
     CHECK(ahead.dns.stats().messages == direct.dns.stats().messages);

@@ -146,11 +146,11 @@ TEST_CASE("custom trails over a store: regex changes hide the base's compiled re
     const std::vector<std::byte> compiled(64, std::byte{1});
     const auto base =
         TrailStore::from_image(spoor::trails::write_store_image(set, "", compiled), "test");
-    CHECK(base->section(spoor::trails::store::SectionId::RegexDatabase).size() == 64);
+    CHECK(base->regex_database().size() == 64);
     CustomTrails ip_only;
     ip_only.add("10.1.1.1", "", 0);
-    CHECK(ip_only.over(base)->section(spoor::trails::store::SectionId::RegexDatabase).size() == 64);
+    CHECK(ip_only.over(base)->regex_database().size() == 64);
     CustomTrails regex;
     regex.add("c2-[a-z]+\\.example", "", 0);
-    CHECK(regex.over(base)->section(spoor::trails::store::SectionId::RegexDatabase).empty());
+    CHECK(regex.over(base)->regex_database().empty());
 }
