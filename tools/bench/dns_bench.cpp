@@ -27,21 +27,27 @@ using spoor::proto::DnsMessage;
 constexpr std::size_t kAhead = spoor::app::FlowAnalysis::kDnsAhead;
 
 // Parse + lookup as the DNS detector runs them: each message parsed kAhead records before its
-// lookup, when its name's cache lines are prefetched (DomainMatcher::prefetch).
+// lookup, and its name's cache lines prefetched (DomainMatcher::prefetch) as the next one is
+// parsed; the last has no next one and is looked up without a key.
 using Ring = std::array<DnsMessage, kAhead + 1>;
 
 std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messages,
                              DomainMatcher& matcher, Ring& ring) {
     std::array<DomainMatcher::NameKey, kAhead + 1> keys;
+    const auto name = [&](std::size_t i) -> const auto& {
+        return ring[i % ring.size()].questions[0].name;
+    };
     std::size_t matches = 0;
     const auto prepare = [&](std::size_t i) {
-        DnsMessage& message = ring[i % ring.size()];
-        spoor::proto::parse_dns(messages[i], message);
-        keys[i % ring.size()] = matcher.prefetch(message.questions[0].name);
+        spoor::proto::parse_dns(messages[i], ring[i % ring.size()]);
+        if (i > 0) {
+            keys[(i - 1) % ring.size()] = matcher.prefetch(name(i - 1));
+        }
     };
     spoor::visit_ahead(messages.size(), kAhead, prepare, [&](std::size_t i) {
-        const DnsMessage& message = ring[i % ring.size()];
-        matches += matcher.match(message.questions[0].name, keys[i % ring.size()]).has_value();
+        const auto match = i + 1 < messages.size() ? matcher.match(name(i), keys[i % ring.size()])
+                                                   : matcher.match(name(i));
+        matches += match.has_value();
     });
     return matches;
 }

@@ -4,6 +4,8 @@
 // the store writer, read in place by the matchers).
 #pragma once
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -151,19 +153,20 @@ class SipHash13 {
     std::array<std::uint64_t, 2> key_;
 };
 
-// NH (UMAC's inner hash, RFC 4418) over 8-byte words, for short strings the
-// traffic picks (DNS names in the negative cache): the sum over words of (low
-// half + key) times (high half + key), modulo 2^64. For any two strings of one
-// length, the chance over the key that their sums collide is at most 2^-32, and
-// so is that their difference is any given value; the length is added times a
-// key of its own, so strings of different lengths are kept apart as well. The
-// sum's high half folded into its low one, then one multiplication (both
+// NH (UMAC's inner hash, RFC 4418), for short strings the traffic picks (DNS
+// names in the negative cache): the string and then zeros up to the first
+// multiple of 16 bytes past its length, each 32-bit word plus its key, and the
+// sum over 8-byte words of their low half times their high half, modulo 2^64. For any two
+// strings of one length, the chance over the key that their sums collide is at
+// most 2^-32, and so is that their difference is any given value; the length is
+// added times a key of its own, so strings of different lengths are kept apart as
+// well. The sum's high half folded into its low one, then one multiplication (both
 // bijective, so the bound holds for the whole 64-bit result; for the fewer bits a
 // table compares it is what a well-spread hash gives, not a proof) spread it over
-// the bits tables take. It costs a multiplication per 8 bytes where SipHash
-// costs a round: half of SipHash-1-3 on a 30-byte name. Strings past kMaxBytes are hashed by their
-// first kMaxBytes and their length: only for keys bounded by that (names are at most 255 bytes).
-// The key is drawn at construction.
+// the bits tables take. A block is two multiplications in one SSE2 instruction:
+// under a third of SipHash-1-3 on a 25-byte name. Strings past kMaxBytes are
+// hashed by their first kMaxBytes and their length: only for keys bounded by that
+// (names are at most 255 bytes). The key is drawn at construction.
 class NhHash {
   public:
     static constexpr std::size_t kMaxBytes = 256;
@@ -178,41 +181,58 @@ class NhHash {
 
     std::uint64_t operator()(std::string_view s) const {
         const std::size_t n = std::min(s.size(), kMaxBytes);
-        const std::uint64_t last = load_partial(s.data() + n / 8 * 8, n % 8);
-        return finish(words(s.data(), n / 8) + word(last, n / 8), s.size());
+        const char* last = s.data() + n / 16 * 16;
+        const std::size_t tail = n % 16;
+        const std::uint64_t low = load_partial(last, std::min<std::size_t>(tail, 8));
+        const std::uint64_t high = tail > 8 ? load_partial(last + 8, tail - 8) : 0;
+        const __m128i block =
+            _mm_set_epi64x(static_cast<long long>(high), static_cast<long long>(low));
+        return finish(_mm_add_epi64(blocks(s.data(), n / 16), product(block, n / 16)), s.size());
     }
 
-    // The same hash of the `n` bytes at `p`, which reads the last word whole: the 8 bytes
-    // from n rounded down to a multiple of 8 must be readable (a fixed-size buffer, as DNS
+    // The same hash of the `n` bytes at `p`, which reads the last block whole: the 16 bytes
+    // from n rounded down to a multiple of 16 must be readable (a fixed-size buffer, as DNS
     // names are decoded into), and initialised. Without load_partial()'s branches on the
     // length, which a mix of name lengths mispredicts.
     std::uint64_t padded(const char* p, std::size_t n) const {
         if (n >= kMaxBytes) {
             return (*this)({p, n});  // never for a name; past its buffer otherwise
         }
-        const std::uint64_t last = load64(p + n / 8 * 8) & low_bytes(n % 8);
-        return finish(words(p, n / 8) + word(last, n / 8), n);
+        // Bytes [0, n % 16) of the last block kept: where n % 16 > the byte's index.
+        const __m128i index = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const __m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(n % 16)), index);
+        const __m128i last = _mm_and_si128(load_block(p + n / 16 * 16), keep);
+        return finish(_mm_add_epi64(blocks(p, n / 16), product(last, n / 16)), n);
     }
 
   private:
-    std::uint64_t words(const char* p, std::size_t count) const {
-        std::uint64_t sum = 0;
+    static __m128i load_block(const char* p) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    }
+    // Block `i`'s two products, (w0 + k0)(w1 + k1) and (w2 + k2)(w3 + k3), as 64-bit lanes.
+    __m128i product(__m128i block, std::size_t i) const {
+        const __m128i sums = _mm_add_epi32(block, load_block_key(i));
+        return _mm_mul_epu32(sums, _mm_srli_epi64(sums, 32));
+    }
+    __m128i load_block_key(std::size_t i) const {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(key_.data() + 4 * i));
+    }
+    __m128i blocks(const char* p, std::size_t count) const {
+        __m128i sum = _mm_setzero_si128();
         for (std::size_t i = 0; i < count; ++i) {
-            sum += word(load64(p + 8 * i), i);
+            sum = _mm_add_epi64(sum, product(load_block(p + 16 * i), i));
         }
         return sum;
     }
-    std::uint64_t finish(std::uint64_t sum, std::size_t size) const {
+    std::uint64_t finish(__m128i sums, std::size_t size) const {
+        const std::uint64_t sum =
+            static_cast<std::uint64_t>(_mm_cvtsi128_si64(sums)) +
+            static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
         const std::uint64_t h = sum + size * length_key_;
         return (h ^ h >> 32) * 0x9e3779b97f4a7c15ull;
     }
-    std::uint64_t word(std::uint64_t w, std::size_t i) const {
-        const std::uint32_t low = static_cast<std::uint32_t>(w) + key_[2 * i];
-        const std::uint32_t high = static_cast<std::uint32_t>(w >> 32) + key_[2 * i + 1];
-        return std::uint64_t{low} * high;
-    }
 
-    std::array<std::uint32_t, kMaxBytes / 4 + 2> key_;  // a pair a word, and the last, partial one
+    std::array<std::uint32_t, kMaxBytes / 4 + 4> key_;  // four a block, the last one partial
     std::uint64_t length_key_;
 };
 

@@ -41,13 +41,21 @@ void DnsDetector::prepare(const proto::Packet& packet, const DomainMatcher& name
     Parsed& parsed = ahead_[(next_ + waiting_++) % kMaxAhead];
     parsed.payload = packet.payload.data();
     parsed.matcher = &names;
+    parsed.keyed = false;
     parsed.status = proto::parse_dns(packet.payload, parsed.message);
+    if (waiting_ > 1) {
+        key_names(ahead_[(next_ + waiting_ - 2) % kMaxAhead]);
+    }
+}
+
+void DnsDetector::key_names(Parsed& parsed) {
+    parsed.keyed = true;
     if (parsed.status != proto::DnsStatus::Ok || parsed.message.response) {
         return;  // only the questions of queries are matched
     }
     for (std::size_t i = 0; i < parsed.message.question_count; ++i) {
         if (is_checked(parsed.message.questions[i])) {
-            parsed.keys[i] = names.prefetch(parsed.message.questions[i].name);
+            parsed.keys[i] = parsed.matcher->prefetch(parsed.message.questions[i].name);
         }
     }
 }
@@ -146,8 +154,9 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         if (!is_checked(q)) {
             continue;
         }
-        // The key prepare() computed, if the same matcher did.
-        const auto match = current_->matcher == trails_.domains
+        // The key prepare() computed, if the same matcher did (the last packet prepared has
+        // none: no packet came after it).
+        const auto match = current_->keyed && current_->matcher == trails_.domains
                                ? trails_.domains->match(q.name, current_->keys[i])
                                : trails_.domains->match(q.name);
         if (!match) {

@@ -40,11 +40,15 @@ class DnsDetector {
     // `trails` is read at each call: its owner may repoint it between calls.
     explicit DnsDetector(const TrailContext& trails);
 
-    // Parses the message of a DNS-over-UDP `packet` ahead of its inspect() and has `names`
-    // (the matcher of the packet's trails) start fetching what matching its questions reads.
-    // Called a few packets ahead, as FlowAnalysis does, the memory latency of those lookups
-    // overlaps the work on the packets in between. inspect() takes prepared packets in the
-    // order they were prepared; one it is not given again is dropped. Beyond kMaxAhead
+    // Parses the message of a DNS-over-UDP `packet` ahead of its inspect(), and has the
+    // matcher of the packet prepared before it start fetching what matching that packet's
+    // questions reads (`names`, the matcher of this packet's trails, does the same for this
+    // one at the next call). Called a few packets ahead, as FlowAnalysis does, the memory
+    // latency of those lookups overlaps the work on the packets in between. One packet
+    // late, because the parser writes a name a byte at a time: the hash's wide loads of
+    // those bytes, just after, wait until every store has reached the cache (a failed store
+    // forward), which cost more than the hash itself. inspect() takes prepared packets in
+    // the order they were prepared; one it is not given again is dropped. Beyond kMaxAhead
     // waiting packets, or for another protocol, this does nothing.
     void prepare(const proto::Packet& packet, const DomainMatcher& names);
     // Drops the packets prepared and not inspected, whose payloads may be gone: FlowAnalysis
@@ -66,11 +70,14 @@ class DnsDetector {
     // A message parsed, and the keys of its questions' names in the matcher that prepared it.
     struct Parsed {
         const std::uint8_t* payload = nullptr;   // where the message lies in its packet
-        const DomainMatcher* matcher = nullptr;  // null: no keys computed
+        const DomainMatcher* matcher = nullptr;  // null: parsed by inspect()
+        bool keyed = false;                      // `keys` computed by `matcher`
         proto::DnsStatus status = proto::DnsStatus::Ok;
         std::array<DomainMatcher::NameKey, proto::DnsMessage::kMaxQuestions> keys;
         proto::DnsMessage message{};  // zeroed once: DomainMatcher reads whole words of names
     };
+    // Computes the keys of a prepared query's names and prefetches their lines.
+    static void key_names(Parsed& parsed);
 
     // The prepared message of `payload`, or null (the waiting ones before it are dropped).
     Parsed* take_prepared(const std::uint8_t* payload);

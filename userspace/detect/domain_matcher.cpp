@@ -76,12 +76,13 @@ struct NameBuffer {
 };
 
 // The texts of Names lie in buffers of at least this size (NameBuffer, DnsName), which the
-// hashes read whole words of: the word holding a name's last byte, or a label's first word,
-// may reach past the name (into bytes normalise() zeroes, or what a DnsName held before).
+// hashes read whole words and blocks of: the 16-byte block holding a name's last byte, or a
+// label's first word, may reach past the name (into bytes normalise() zeroes, or what a
+// DnsName held before).
 constexpr std::size_t kNameBufferBytes = 256;
 static_assert(sizeof(NameBuffer::text) >= kNameBufferBytes &&
               sizeof(proto::DnsName::text) >= kNameBufferBytes &&
-              kMaxName / 8 * 8 + 8 <= kNameBufferBytes && kMaxName < NhHash::kMaxBytes);
+              kMaxName / 16 * 16 + 16 <= kNameBufferBytes && kMaxName < NhHash::kMaxBytes);
 
 // A decoded DNS name is normalised already.
 Name name_of(const proto::DnsName& dns) {
@@ -179,7 +180,7 @@ bool normalise(std::string_view in, NameBuffer& buffer, Name& out) {
     if (size == 0 || size > kMaxName) {
         return false;
     }
-    std::memset(buffer.text.data() + size, 0, 8);  // what whole-word hashes read past it
+    std::memset(buffer.text.data() + size, 0, 16);  // what whole-block hashes read past it
     out = Name{buffer.text.data(), size, buffer.starts.data(), labels};
     for (std::size_t i = 0; i < labels; ++i) {
         const std::size_t length = out.label(i).size();
@@ -309,9 +310,11 @@ class NegativeCache {
     }
 
     bool contains(const Key& key) const {
-        // Both buckets are read either way: `|`, not a branch on which one holds it.
+        // Both buckets compared in vectors, one test at the end: a branch on which bucket
+        // holds the name (as `a | b` of two bools compiled) goes either way at random.
         return !buckets_.empty() &&
-               (holds(buckets_[key.first], key.tag) | holds(buckets_[key.second], key.tag));
+               _mm_movemask_epi8(_mm_or_si128(holding(buckets_[key.first], key.tag),
+                                              holding(buckets_[key.second], key.tag))) != 0;
     }
 
     void insert(const Key& key) {
@@ -353,8 +356,20 @@ class NegativeCache {
         return (equal(0) & ~0xfull) | equal(1) << 16 | equal(2) << 32 | equal(3) << 48;
     }
 
-    bool holds(const Bucket& bucket, std::uint32_t tag) const {
-        return (ways_equal(bucket, tag) != 0) & (bucket.generation == generation_);
+    // Lanes all ones where a way of `bucket` holds `tag`, if the bucket is of the current
+    // generation (none otherwise): the first lane's generation compared with the current one
+    // and spread over all lanes, then shifted out of the ways' compare.
+    __m128i holding(const Bucket& bucket, std::uint32_t tag) const {
+        const auto* line = reinterpret_cast<const __m128i*>(&bucket);
+        const auto t = static_cast<int>(tag);
+        const __m128i want = _mm_set1_epi32(t);
+        const __m128i head = _mm_cmpeq_epi32(
+            _mm_load_si128(line), _mm_setr_epi32(static_cast<int>(generation_), t, t, t));
+        __m128i ways = _mm_or_si128(_mm_cmpeq_epi32(_mm_load_si128(line + 1), want),
+                                    _mm_cmpeq_epi32(_mm_load_si128(line + 2), want));
+        ways = _mm_or_si128(ways, _mm_cmpeq_epi32(_mm_load_si128(line + 3), want));
+        ways = _mm_or_si128(ways, _mm_srli_si128(head, 4));
+        return _mm_and_si128(ways, _mm_shuffle_epi32(head, 0));
     }
 
     Bucket& current(Bucket& bucket) const {
@@ -933,7 +948,9 @@ std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns) {
 
 DomainMatcher::NameKey DomainMatcher::prefetch(const proto::DnsName& dns) const {
     const NameKey key = impl_->cache.key(name_of(dns));
-    impl_->cache.prefetch(key);
+    static const int wb = getenv("WB") ? atoi(getenv("WB")) : 0;
+    if (!wb)
+        impl_->cache.prefetch(key);
     return key;
 }
 
