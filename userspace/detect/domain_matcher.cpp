@@ -60,12 +60,10 @@ struct Name {
     std::size_t labels = 0;
 
     std::string_view view() const { return {text, size}; }
-    // The name from label `i` on: a parent when i > 0.
-    std::string_view from(std::size_t i) const { return view().substr(starts[i]); }
-    // Label `i` alone.
+    // Label `i` alone (i < labels: the starts lie inside the name, as built).
     std::string_view label(std::size_t i) const {
         const std::size_t end = i + 1 < labels ? starts[i + 1] - 1u : size;
-        return view().substr(starts[i], end - starts[i]);
+        return {text + starts[i], end - starts[i]};
     }
 };
 
@@ -248,9 +246,9 @@ std::uint8_t rules_for(const trails::RecordView& record) {
     return rules;
 }
 
-// hashes[i] = trails::hash_domain(name.from(i)) for every label i: the same chain, in one
-// pass from the right. A label's word is read whole (hash_chain_padded) unless it lies at
-// the very end of the buffer.
+// hashes[i] = trails::hash_domain(the name from label i on) for every label i: the same chain, in
+// one pass from the right. A label's word is read whole (hash_chain_padded) unless it lies at the
+// very end of the buffer.
 void suffix_hashes(const Name& name, std::uint64_t* hashes) {
     std::uint64_t h = kHashSeed;
     for (std::size_t i = name.labels; i-- > 0;) {
@@ -760,29 +758,33 @@ struct DomainTables {
         internal.push_back("localhost");
         for (const std::string& suffix : internal) {
             const auto dot = suffix.rfind('.');
-            internal_keys.push_back(
-                last_label_key(dot == std::string::npos ? suffix : suffix.substr(dot + 1)));
+            internal_last_labels.push_back(dot == std::string::npos
+                                               ? std::string_view(suffix)
+                                               : std::string_view(suffix).substr(dot + 1));
+            const std::string_view last = internal_last_labels.back();
+            internal_filter[last.size() % 64] |= first_byte_bit(last);
         }
     }
 
     // Rule 2, before any trail: the configured suffixes, and localhost (with the
-    // names under it, RFC 6761) whatever the configuration says. Each suffix is
-    // keyed by its last label's length and first byte, so that most names are
-    // turned away without comparing text.
+    // names under it, RFC 6761) whatever the configuration says. A bit for each
+    // length and first byte of their last labels turns most names away at once.
     bool is_internal(const Name& name) const {
-        const std::string_view text = name.view();
-        const std::string_view last = text.substr(name.starts[name.labels - 1]);
-        const std::uint32_t key = last_label_key(last);
+        const std::string_view last = name.label(name.labels - 1);
+        if ((internal_filter[last.size() % 64] & first_byte_bit(last)) == 0) {
+            return false;
+        }
         for (std::size_t i = 0; i < internal.size(); ++i) {
-            if (internal_keys[i] == key && is_under(text, internal[i])) {
+            if (last == internal_last_labels[i] && is_under(name.view(), internal[i])) {
                 return true;
             }
         }
         return false;
     }
 
-    static std::uint32_t last_label_key(std::string_view last) {
-        return static_cast<std::uint32_t>(last.size() << 8 | static_cast<unsigned char>(last[0]));
+    // Of a label's first byte, the low six bits: a letter's differ from one another.
+    static std::uint64_t first_byte_bit(std::string_view label) {
+        return std::uint64_t{1} << (static_cast<unsigned char>(label[0]) & 63);
     }
 
     // Rules 4 and 5 for a trail found at `begin` of the name.
@@ -802,13 +804,17 @@ struct DomainTables {
     }
 
     // Tries the name's text from each label in [first, last) up to `end`, longest first.
+    // Most keys the Bloom filter turns away, inline: only the others are looked up.
     Hit walk(const Name& name, std::size_t first, std::size_t last, std::size_t end,
              const std::uint64_t* hashes) const {
         for (std::size_t i = first; i < last; ++i) {
             const std::size_t begin = name.starts[i];
-            const std::string_view key = name.view().substr(begin, end - begin);
-            const std::uint32_t record =
-                index.find(key, hashes ? hashes[i] : trails::hash_domain(key));
+            const std::string_view key{name.text + begin, end - begin};
+            const std::uint64_t h = hashes ? hashes[i] : trails::hash_domain(key);
+            if (!index.may_hold(h)) {
+                continue;
+            }
+            const std::uint32_t record = index.find(key, h);
             if (record != kNoRecord && alerts(name, record, begin)) {
                 return Hit{record, begin, end};
             }
@@ -833,7 +839,7 @@ struct DomainTables {
         // "x.onion.<gateway>": the service itself, down to but not including the
         // bare "onion" label, which names every hidden service at once.
         for (std::size_t j = 1; j + 1 < name.labels; ++j) {
-            if (text.substr(name.starts[j], name.starts[j + 1] - 1 - name.starts[j]) == kOnion) {
+            if (name.label(j) == kOnion) {
                 return walk(name, 0, j, name.starts[j] + kOnion.size(), nullptr);
             }
         }
@@ -867,7 +873,9 @@ struct DomainTables {
     RegexDomains regex;
     std::vector<std::uint8_t> rules;  // RecordRule bits by record id
     std::vector<std::string> internal;
-    std::vector<std::uint32_t> internal_keys;  // last_label_key() of each
+    std::vector<std::string_view> internal_last_labels;  // of each, in `internal`
+    // By a last label's length (mod 64), the first_byte_bit() of each of those.
+    std::array<std::uint64_t, 64> internal_filter{};
 };
 
 // One matcher's own: the negative cache and the Hyperscan scratch.

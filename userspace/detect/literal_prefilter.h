@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,7 +58,7 @@ class LiteralPrefilter {
         // Whether a literal of these holds the 3 bytes of `name` at `at` where it says: the
         // bit inline, the rest (rarely needed) not.
         bool found(std::string_view name, std::size_t at) const {
-            const std::uint32_t gram = gram_of(name.data() + at);
+            const std::uint32_t gram = gram_at(name, at);
             return (bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1) && compare(name, at, gram);
         }
         bool compare(std::string_view name, std::size_t at, std::uint32_t gram) const;
@@ -69,6 +70,15 @@ class LiteralPrefilter {
         return static_cast<std::uint32_t>(static_cast<unsigned char>(p[0])) |
                static_cast<std::uint32_t>(static_cast<unsigned char>(p[1])) << 8 |
                static_cast<std::uint32_t>(static_cast<unsigned char>(p[2])) << 16;
+    }
+    // The gram at `at` of `name`: one load of four bytes, masked, where a fourth is there.
+    static std::uint32_t gram_at(std::string_view name, std::size_t at) {
+        if (at + 4 > name.size()) {
+            return gram_of(name.data() + at);
+        }
+        std::uint32_t word;
+        std::memcpy(&word, name.data() + at, sizeof(word));
+        return word & 0xffffffu;  // little-endian: the first three bytes
     }
     static std::uint32_t slot(std::uint32_t gram) { return (gram * 0x9e3779b1u) >> 16; }
 

@@ -65,8 +65,7 @@ std::uint64_t hash_key(store::KeyHash hash, std::string_view key) {
 }
 
 std::uint32_t KeyIndex::find_here(std::string_view key, std::uint64_t h) const {
-    if (slots_.empty() ||
-        (bloom_[bloom::word(h, bloom_.size())] & bloom::bits(h)) != bloom::bits(h)) {
+    if (slots_.empty() || !bloom_holds(h)) {
         return kNoRecord;
     }
     const std::size_t mask = slots_.size() - 1;

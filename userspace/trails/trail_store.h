@@ -67,6 +67,12 @@ class KeyIndex {
             __builtin_prefetch(&bloom_[bloom::word(h, bloom_.size())]);
         }
     }
+    // False when the key of hash `h` is surely absent, the usual answer: the Bloom filters'
+    // word alone, inline, so that a caller trying several keys calls find() only for the few
+    // that may be here.
+    bool may_hold(std::uint64_t h) const {
+        return bloom_holds(h) | (overlay_ != nullptr && overlay_->bloom_holds(h));
+    }
     // The key's record, or kNoRecord; `h` is hash(key).
     std::uint32_t find(std::string_view key, std::uint64_t h) const {
         if (overlay_ != nullptr) {
@@ -104,6 +110,10 @@ class KeyIndex {
         std::uint32_t record;
     };
     Item item(std::size_t i) const;
+    bool bloom_holds(std::uint64_t h) const {
+        return !bloom_.empty() &&
+               (bloom_[bloom::word(h, bloom_.size())] & bloom::bits(h)) == bloom::bits(h);
+    }
     std::uint32_t find_here(std::string_view key, std::uint64_t h) const;
     // A base key the operator removed, or listed again (the operator's record wins).
     bool hidden(std::string_view key) const {
