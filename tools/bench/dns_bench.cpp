@@ -27,25 +27,29 @@ using spoor::proto::DnsMessage;
 constexpr std::size_t kAhead = spoor::app::FlowAnalysis::kDnsAhead;
 
 // Parse + lookup as the DNS detector runs them: each message parsed kAhead records before its
-// lookup, and its name's cache lines prefetched (DomainMatcher::prefetch) as the next one is
-// parsed; the last has no next one and is looked up without a key.
+// lookup, which takes its first step (DomainMatcher::prefetch) as the next message is parsed and
+// its second (probe) as the one after is; the last two have fewer steps, as in the detector.
 using Ring = std::array<DnsMessage, kAhead + 1>;
 
 std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messages,
                              DomainMatcher& matcher, Ring& ring) {
-    std::array<DomainMatcher::NameKey, kAhead + 1> keys;
+    std::array<DomainMatcher::Lookup, kAhead + 1> lookups;
+    const auto slot = [&](std::size_t i) { return i % ring.size(); };
     const auto name = [&](std::size_t i) -> const auto& {
-        return ring[i % ring.size()].questions[0].name;
+        return ring[slot(i)].questions[0].name;
     };
     std::size_t matches = 0;
     const auto prepare = [&](std::size_t i) {
-        spoor::proto::parse_dns(messages[i], ring[i % ring.size()]);
-        if (i > 0) {
-            keys[(i - 1) % ring.size()] = matcher.prefetch(name(i - 1));
+        spoor::proto::parse_dns(messages[i], ring[slot(i)]);
+        if (i >= 1) {
+            matcher.prefetch(name(i - 1), lookups[slot(i - 1)]);
+        }
+        if (i >= 2) {
+            matcher.probe(name(i - 2), lookups[slot(i - 2)]);
         }
     };
     spoor::visit_ahead(messages.size(), kAhead, prepare, [&](std::size_t i) {
-        const auto match = i + 1 < messages.size() ? matcher.match(name(i), keys[i % ring.size()])
+        const auto match = i + 1 < messages.size() ? matcher.match(name(i), lookups[slot(i)])
                                                    : matcher.match(name(i));
         matches += match.has_value();
     });

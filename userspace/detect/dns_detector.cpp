@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <string>
 
 namespace spoor::detect {
@@ -41,21 +42,27 @@ void DnsDetector::prepare(const proto::Packet& packet, const DomainMatcher& name
     Parsed& parsed = ahead_[(next_ + waiting_++) % kMaxAhead];
     parsed.payload = packet.payload.data();
     parsed.matcher = &names;
-    parsed.keyed = false;
+    parsed.steps = 0;
     parsed.status = proto::parse_dns(packet.payload, parsed.message);
-    if (waiting_ > 1) {
-        key_names(ahead_[(next_ + waiting_ - 2) % kMaxAhead]);
+    for (std::size_t back = 2; back <= std::min<std::size_t>(waiting_, 3); ++back) {
+        advance(ahead_[(next_ + waiting_ - back) % kMaxAhead]);
     }
 }
 
-void DnsDetector::key_names(Parsed& parsed) {
-    parsed.keyed = true;
+void DnsDetector::advance(Parsed& parsed) {
+    ++parsed.steps;  // a packet is advanced when one, then two, were prepared after it
     if (parsed.status != proto::DnsStatus::Ok || parsed.message.response) {
         return;  // only the questions of queries are matched
     }
     for (std::size_t i = 0; i < parsed.message.question_count; ++i) {
-        if (is_checked(parsed.message.questions[i])) {
-            parsed.keys[i] = parsed.matcher->prefetch(parsed.message.questions[i].name);
+        const auto& q = parsed.message.questions[i];
+        if (!is_checked(q)) {
+            continue;
+        }
+        if (parsed.steps == 1) {
+            parsed.matcher->prefetch(q.name, parsed.lookups[i]);
+        } else {
+            parsed.matcher->probe(q.name, parsed.lookups[i]);
         }
     }
 }
@@ -154,10 +161,10 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         if (!is_checked(q)) {
             continue;
         }
-        // The key prepare() computed, if the same matcher did (the last packet prepared has
+        // The lookup prepare() began, if the same matcher did (the last packet prepared has
         // none: no packet came after it).
-        const auto match = current_->keyed && current_->matcher == trails_.domains
-                               ? trails_.domains->match(q.name, current_->keys[i])
+        const auto match = current_->steps > 0 && current_->matcher == trails_.domains
+                               ? trails_.domains->match(q.name, current_->lookups[i])
                                : trails_.domains->match(q.name);
         if (!match) {
             continue;

@@ -40,16 +40,18 @@ class DnsDetector {
     // `trails` is read at each call: its owner may repoint it between calls.
     explicit DnsDetector(const TrailContext& trails);
 
-    // Parses the message of a DNS-over-UDP `packet` ahead of its inspect(), and has the
-    // matcher of the packet prepared before it start fetching what matching that packet's
-    // questions reads (`names`, the matcher of this packet's trails, does the same for this
-    // one at the next call). Called a few packets ahead, as FlowAnalysis does, the memory
-    // latency of those lookups overlaps the work on the packets in between. One packet
-    // late, because the parser writes a name a byte at a time: the hash's wide loads of
-    // those bytes, just after, wait until every store has reached the cache (a failed store
-    // forward), which cost more than the hash itself. inspect() takes prepared packets in
-    // the order they were prepared; one it is not given again is dropped. Beyond kMaxAhead
-    // waiting packets, or for another protocol, this does nothing.
+    // Parses the message of a DNS-over-UDP `packet` ahead of its inspect(), and moves the
+    // packets prepared before it one step on in the lookup of their questions' names
+    // (DomainMatcher's three steps, by the matcher that prepared each: `names` for this one):
+    // the packet just before has its names' cache lines fetched, the one before that its
+    // cache probed and, for names it does not hold, their Bloom words fetched. Called a few
+    // packets ahead, as FlowAnalysis does, the memory latency of each step overlaps the work
+    // on the packets in between. A packet's first step waits for the next packet because
+    // the parser writes a name a byte at a time: the hash's wide loads of those bytes, just
+    // after, wait until every store has reached the cache (a failed store forward), which
+    // cost more than the hash itself. inspect() takes prepared packets in the order they
+    // were prepared, whatever step they reached; one it is not given again is dropped.
+    // Beyond kMaxAhead waiting packets, or for another protocol, this does nothing.
     void prepare(const proto::Packet& packet, const DomainMatcher& names);
     // Drops the packets prepared and not inspected, whose payloads may be gone: FlowAnalysis
     // calls it as each batch begins.
@@ -67,17 +69,18 @@ class DnsDetector {
     }
 
   private:
-    // A message parsed, and the keys of its questions' names in the matcher that prepared it.
+    // A message parsed, and its questions' lookups as far as the matcher that prepared it took
+    // them.
     struct Parsed {
         const std::uint8_t* payload = nullptr;   // where the message lies in its packet
         const DomainMatcher* matcher = nullptr;  // null: parsed by inspect()
-        bool keyed = false;                      // `keys` computed by `matcher`
+        int steps = 0;                           // of `lookups`: 0, 1 (prefetch) or 2 (probe)
         proto::DnsStatus status = proto::DnsStatus::Ok;
-        std::array<DomainMatcher::NameKey, proto::DnsMessage::kMaxQuestions> keys;
+        std::array<DomainMatcher::Lookup, proto::DnsMessage::kMaxQuestions> lookups;
         proto::DnsMessage message{};  // zeroed once: DomainMatcher reads whole words of names
     };
-    // Computes the keys of a prepared query's names and prefetches their lines.
-    static void key_names(Parsed& parsed);
+    // The next lookup step for the checked questions of a prepared query.
+    static void advance(Parsed& parsed);
 
     // The prepared message of `payload`, or null (the waiting ones before it are dropped).
     Parsed* take_prepared(const std::uint8_t* payload);

@@ -880,36 +880,51 @@ struct DomainTables {
 
 // One matcher's own: the negative cache and the Hyperscan scratch.
 struct DomainMatcher::Impl {
+    using Lookup = DomainMatcher::Lookup;
+
     Impl(std::shared_ptr<const DomainTables> tables_in, std::size_t cache_entries)
         : tables(std::move(tables_in)), cache(cache_entries), scratch(tables->regex.scratch()) {}
 
-    // `cached` is cache.key() of the name.
-    std::optional<DomainMatch> lookup(const Name& name, const NegativeCache::Key& cached,
+    // `lookup` holds the name's cache.key(), and what probe() found if it ran.
+    std::optional<DomainMatch> lookup(const Name& name, const Lookup& lookup,
                                       DomainMatcherStats& stats) {
         ++stats.lookups;
         // First, as it is all a repeated benign name costs; a name that rule 2 or the one on
-        // addresses turns away is cached like one that matched nothing.
-        if (cache.contains(cached)) {
+        // addresses turns away is cached like one that matched nothing. A name probe() did
+        // not find may have been cached since (the same name a record or two earlier).
+        if (lookup.probed ? lookup.cached || cache.contains(lookup.key)
+                          : cache.contains(lookup.key)) {
             ++stats.cache_hits;
             return std::nullopt;
         }
-        return look_up_uncached(name, cached, stats);
+        const bool hashed = lookup.probed && name.labels <= kProbedLabels;
+        return look_up_uncached(name, lookup.key, hashed ? lookup.hashes.data() : nullptr, stats);
     }
 
-    // The rest, out of line so that the probe above stays small enough to inline.
+    // The hashes of all the name's suffixes, into `hashes`, and their Bloom words fetched.
+    void hash_suffixes(const Name& name, std::uint64_t* hashes) const {
+        suffix_hashes(name, hashes);
+        for (std::size_t i = 0; i < name.labels; ++i) {
+            tables->index.prefetch(hashes[i]);
+        }
+    }
+
+    // The rest, out of line so that the probe above stays small enough to inline. `hashes`
+    // are those of hash_suffixes(), or null to compute them here.
     [[gnu::noinline]] std::optional<DomainMatch> look_up_uncached(const Name& name,
                                                                   const NegativeCache::Key& cached,
+                                                                  const std::uint64_t* hashes,
                                                                   DomainMatcherStats& stats) {
         if (is_address(name) || tables->is_internal(name)) {
             cache.insert(cached);
             return std::nullopt;
         }
-        std::array<std::uint64_t, kMaxLabels> hashes;
-        suffix_hashes(name, hashes.data());
-        for (std::size_t i = 0; i < name.labels; ++i) {
-            tables->index.prefetch(hashes[i]);
+        std::array<std::uint64_t, kMaxLabels> computed;
+        if (hashes == nullptr) {
+            hash_suffixes(name, computed.data());
+            hashes = computed.data();
         }
-        Hit hit = tables->find(name, hashes.data(), scratch.get());
+        Hit hit = tables->find(name, hashes, scratch.get());
         if (hit.record != kNoRecord && tables->whitelist &&
             tables->whitelist->has_name(name.view())) {
             ++stats.whitelisted;
@@ -947,27 +962,37 @@ std::optional<DomainMatch> DomainMatcher::match(std::string_view input) {
         ++stats_.lookups;
         return std::nullopt;
     }
-    return impl_->lookup(name, impl_->cache.key(name), stats_);
+    Lookup lookup;
+    lookup.key = impl_->cache.key(name);
+    return impl_->lookup(name, lookup, stats_);
 }
 
 std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns) {
-    return match(dns, impl_->cache.key(name_of(dns)));
+    Lookup lookup;
+    lookup.key = impl_->cache.key(name_of(dns));
+    return match(dns, lookup);
 }
 
-DomainMatcher::NameKey DomainMatcher::prefetch(const proto::DnsName& dns) const {
-    const NameKey key = impl_->cache.key(name_of(dns));
-    static const int wb = getenv("WB") ? atoi(getenv("WB")) : 0;
-    if (!wb)
-        impl_->cache.prefetch(key);
-    return key;
+void DomainMatcher::prefetch(const proto::DnsName& dns, Lookup& lookup) const {
+    lookup.key = impl_->cache.key(name_of(dns));
+    lookup.probed = false;
+    impl_->cache.prefetch(lookup.key);
 }
 
-std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns, NameKey key) {
+void DomainMatcher::probe(const proto::DnsName& dns, Lookup& lookup) const {
+    lookup.probed = true;
+    lookup.cached = impl_->cache.contains(lookup.key);
+    if (!lookup.cached && dns.valid && dns.labels > 0 && dns.labels <= kProbedLabels) {
+        impl_->hash_suffixes(name_of(dns), lookup.hashes.data());
+    }
+}
+
+std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns, const Lookup& lookup) {
     if (!dns.valid || dns.labels == 0) {
         ++stats_.lookups;
         return std::nullopt;
     }
-    return impl_->lookup(name_of(dns), key, stats_);
+    return impl_->lookup(name_of(dns), lookup, stats_);
 }
 
 }  // namespace spoor::detect

@@ -3,6 +3,7 @@
 // whitelist, internal names, and a bounded cache of names that matched nothing.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -86,12 +87,25 @@ class DomainMatcher {
         std::uint32_t first = 0, second = 0;
         std::uint32_t tag = 0;  // never 0, which marks a free way
     };
-    // Starts fetching the negative cache's lines that matching `name` reads first, and
-    // returns its key for match(). A caller that knows its next names a few records ahead
-    // (the DNS detector does) overlaps those memory accesses with the records in between:
-    // a benign name's whole lookup is then one probe of lines already in the L1 cache.
-    NameKey prefetch(const proto::DnsName& name) const;
-    std::optional<DomainMatch> match(const proto::DnsName& name, NameKey key);
+    // A name's lookup in three steps, which a caller that knows its next names (the DNS
+    // detector does) runs a few records apart: what each step fetches then arrives while
+    // the records in between are worked on, and a benign name's lookup reads only lines
+    // already in the L1 cache.
+    //   1. prefetch(name, lookup): the name's key; its negative cache lines fetched.
+    //   2. probe(name, lookup): those lines read; for a name they do not hold, the hashes of
+    //      its suffixes (up to kProbedLabels labels) computed and their Bloom words fetched.
+    //   3. match(name, lookup): the rest, with what the steps before found.
+    // Valid for this matcher only; step 2 may be left out.
+    static constexpr std::size_t kProbedLabels = 8;
+    struct Lookup {
+        NameKey key;
+        bool probed = false;  // step 2 ran: `cached`, and `hashes` for a name it did not hold
+        bool cached = false;
+        std::array<std::uint64_t, kProbedLabels> hashes;
+    };
+    void prefetch(const proto::DnsName& name, Lookup& lookup) const;
+    void probe(const proto::DnsName& name, Lookup& lookup) const;
+    std::optional<DomainMatch> match(const proto::DnsName& name, const Lookup& lookup);
 
     const DomainMatcherStats& stats() const { return stats_; }
 

@@ -26,7 +26,8 @@
 namespace spoor::trails::store {
 
 inline constexpr std::array<char, 8> kMagic = {'S', 'P', 'O', 'O', 'R', 'T', 'S', '\n'};
-inline constexpr std::uint32_t kVersion = 1;
+// 2: Bloom filters of three bits a key in 12 (common/hashing.h); 1 had two in 8.
+inline constexpr std::uint32_t kVersion = 2;
 inline constexpr std::uint32_t kAlign = 64;
 inline constexpr std::uint32_t kNoEntry = 0xffffffffu;
 

@@ -209,9 +209,9 @@ TEST_CASE("a name as the DNS parser decodes it matches as its text does") {
         const auto m = match.matcher().match(parsed->questions[0].name);
         return m ? m->trail : "-";
     };
-    for (const std::string name :
-         {"evil.example", "A.B.Evil.Example", "qwerty.DGA.example", "clean.example",
-          "evil.example.10", "x.1.2.3.4", "_sip.evil.example", "a-b.dga.example", "localhost"}) {
+    for (const std::string& name : std::vector<std::string>{
+             "evil.example", "A.B.Evil.Example", "qwerty.DGA.example", "clean.example",
+             "evil.example.10", "x.1.2.3.4", "_sip.evil.example", "a-b.dga.example", "localhost"}) {
         CAPTURE(name);
         const std::string text = match(name);
         CHECK(dns_match(name) == text.substr(0, text.find('|')));
@@ -457,33 +457,99 @@ TEST_CASE("rule 9: the negative cache answers a repeated benign name") {
     CHECK(stats.matches == 2);
 }
 
+namespace {
+
+std::unique_ptr<spoor::proto::DnsMessage> decoded(std::string_view name) {
+    auto parsed = std::make_unique<spoor::proto::DnsMessage>();
+    REQUIRE(spoor::proto::parse_dns(spoor::test::dns_query(name, 1, 7), *parsed) ==
+            spoor::proto::DnsStatus::Ok);
+    return parsed;
+}
+
+// A decoded name's lookup in its three steps, or in the first two only.
+std::optional<DomainMatch> in_steps(DomainMatcher& matcher, const spoor::proto::DnsName& name,
+                                    bool probe = true) {
+    DomainMatcher::Lookup lookup;
+    matcher.prefetch(name, lookup);
+    if (probe) {
+        matcher.probe(name, lookup);
+    }
+    return matcher.match(name, lookup);
+}
+
+}  // namespace
+
 TEST_CASE("rule 9: a name prefetched as the DNS parser decodes it, then matched by its key") {
     Fixture match({domain("evil.com")});
     auto& matcher = match.matcher();
-    const auto decoded = [](std::string_view name) {
-        auto parsed = std::make_unique<spoor::proto::DnsMessage>();
-        REQUIRE(spoor::proto::parse_dns(spoor::test::dns_query(name, 1, 7), *parsed) ==
-                spoor::proto::DnsStatus::Ok);
-        return parsed;
-    };
     const auto benign = decoded("Benign.ORG");
-    const auto key = matcher.prefetch(benign->questions[0].name);
-    CHECK_FALSE(matcher.match(benign->questions[0].name, key).has_value());
+    const auto& name = benign->questions[0].name;
+    CHECK_FALSE(in_steps(matcher, name, false).has_value());
     CHECK(matcher.stats().cache_hits == 0);
-    // One entry, whichever way the name comes: by key, decoded, or as text.
-    CHECK_FALSE(matcher.match(benign->questions[0].name, key).has_value());
-    CHECK_FALSE(matcher.match(benign->questions[0].name).has_value());
+    // One entry, whichever way the name comes: by key, probed, decoded, or as text.
+    CHECK_FALSE(in_steps(matcher, name, false).has_value());
+    CHECK_FALSE(in_steps(matcher, name).has_value());
+    CHECK_FALSE(matcher.match(name).has_value());
     CHECK(match("benign.org") == "-");
-    CHECK(matcher.stats().cache_hits == 3);
-    const auto evil = decoded("www.evil.com");
-    const auto found =
-        matcher.match(evil->questions[0].name, matcher.prefetch(evil->questions[0].name));
+    CHECK(matcher.stats().cache_hits == 4);
+    const auto found = in_steps(matcher, decoded("www.evil.com")->questions[0].name, false);
     REQUIRE(found.has_value());
     CHECK(found->trail == "(www).evil.com");
     // Names no lookup would match (internal, addresses) are cached as well.
     CHECK(match("printer.lan") == "-");
     CHECK(match("printer.lan") == "-");
-    CHECK(matcher.stats().cache_hits == 4);
+    CHECK(matcher.stats().cache_hits == 5);
+}
+
+TEST_CASE("rule 9: names probed ahead match as names looked up at once, whatever their labels") {
+    const std::vector<Trail> trails = {domain("evil.com"), domain("x.bad.net"),
+                                       domain("lookup.ip-adress.com"),
+                                       regex("byethost[0-9]+\\.com")};
+    Fixture probed(trails);
+    Fixture direct(trails);
+    std::string deep = "evil.com";  // past the labels probe() hashes: match() hashes them
+    for (std::size_t i = 0; i < DomainMatcher::kProbedLabels + 2; ++i) {
+        deep = "l" + std::to_string(i) + "." + deep;
+    }
+    for (const std::string& name : std::vector<std::string>{
+             "evil.com", "a.b.evil.com", "x.bad.net", "y.bad.net", "lookup.ip-adress.com",
+             "a.lookup.ip-adress.com", "www.byethost12.com", "benign.org", "printer.lan",
+             "10.1.2.3", deep}) {
+        CAPTURE(name);
+        const auto message = decoded(name);
+        const auto a = in_steps(probed.matcher(), message->questions[0].name);
+        const auto b = direct.matcher().match(message->questions[0].name);
+        REQUIRE(a.has_value() == b.has_value());
+        if (a) {
+            CHECK(a->trail == b->trail);
+            CHECK(a->record_id == b->record_id);
+            CHECK(a->rule == b->rule);
+        }
+    }
+    CHECK(probed.matcher().stats().matches == direct.matcher().stats().matches);
+    CHECK(probed.matcher().stats().matches == 7);
+}
+
+TEST_CASE("rule 9: a name cached between its probe and its match counts as cached once") {
+    Fixture match({domain("evil.com")});
+    auto& matcher = match.matcher();
+    const auto message = decoded("benign.org");
+    const auto& name = message->questions[0].name;
+    // Two queries of one name a record apart, both probed before either is matched.
+    DomainMatcher::Lookup first, second;
+    matcher.prefetch(name, first);
+    matcher.prefetch(name, second);
+    matcher.probe(name, first);
+    matcher.probe(name, second);
+    CHECK_FALSE(first.cached);
+    CHECK_FALSE(second.cached);
+    CHECK_FALSE(matcher.match(name, first).has_value());
+    CHECK_FALSE(matcher.match(name, second).has_value());
+    CHECK(matcher.stats().cache_hits == 1);
+    DomainMatcher::Lookup third;
+    matcher.prefetch(name, third);
+    matcher.probe(name, third);
+    CHECK(third.cached);
 }
 
 TEST_CASE("rule 9: the negative cache holds at most its capacity") {

@@ -179,8 +179,8 @@ TEST_CASE("a file that is not a whole store of this version is refused, naming i
     auto other = image;
     other[8] = std::byte{99};  // the version
     CHECK(refused(write("v99.spoor", other))
-              .ends_with("store version 99, this spoor reads 1: "
-                         "compile it again"));
+              .ends_with("store version 99, this spoor reads " +
+                         std::to_string(spoor::trails::store::kVersion) + ": compile it again"));
     auto magic = image;
     magic[0] = std::byte{'X'};
     CHECK(refused(write("magic.spoor", magic))
