@@ -280,7 +280,7 @@ void LiteralPrefilter::Grams::reindex(std::size_t fewer) {
 
 void LiteralPrefilter::Grams::index(std::uint32_t literal) {
     for (std::size_t offset = 0; offset < offsets; ++offset) {
-        const std::uint32_t gram = gram_of(literals[literal].data() + offset);
+        const std::uint32_t gram = gram_at(literals[literal].data() + offset);
         bits[slot(gram) >> 6] |= std::uint64_t{1} << (slot(gram) & 63);
         entries[gram].push_back({literal, static_cast<std::uint8_t>(offset)});
     }
@@ -331,17 +331,24 @@ bool LiteralPrefilter::may_match(std::string_view name,
     if (always_) {
         return true;
     }
+    if (name.size() < 3) {
+        return false;
+    }
+    const std::size_t last = name.size() - 3;  // where the last gram starts
     // A literal that begins with a dot begins at the end of a label.
     for (std::size_t k = 1; k < label_starts.size(); ++k) {
         const std::size_t dot = label_starts[k] - 1u;
-        if (dot + 3 <= name.size() && at_dots_.found(name, dot)) {
+        if (dot <= last && at_dots_.found(name, dot)) {
             return true;
         }
+    }
+    if (anywhere_.literals.empty()) {
+        return false;
     }
     // Any other literal, at least step + 2 bytes long, holds one of the positions a step
     // apart with one of its first `step` grams, which anywhere_ knows by their offsets.
     const std::size_t step = anywhere_.offsets;
-    for (std::size_t at = 0; !anywhere_.literals.empty() && at + 3 <= name.size(); at += step) {
+    for (std::size_t at = 0; at <= last; at += step) {
         if (anywhere_.found(name, at)) {
             return true;
         }

@@ -35,7 +35,8 @@ class LiteralPrefilter {
     // where its labels begin (0 first; a dot before each other), where the literals that
     // begin with a dot are looked for. The others are looked for a few bytes apart, the
     // shortest of them less two, which is why they are kept apart: a TLD such as ".pw" would
-    // make the step one byte.
+    // make the step one byte. Reads a word at a time: one byte past the name must be
+    // readable (a std::string's terminator; the rest of the matcher's name buffers).
     bool may_match(std::string_view name, std::span<const std::uint8_t> label_starts) const;
 
   private:
@@ -55,29 +56,25 @@ class LiteralPrefilter {
         void add(std::string literal);
         // Registers every literal again, at `offsets` offsets.
         void reindex(std::size_t offsets);
+        // 1 when a literal of these may hold `gram` where a name has it, else 0.
+        std::uint64_t holds(std::uint32_t gram) const {
+            return bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1;
+        }
         // Whether a literal of these holds the 3 bytes of `name` at `at` where it says: the
         // bit inline, the rest (rarely needed) not.
         bool found(std::string_view name, std::size_t at) const {
-            const std::uint32_t gram = gram_at(name, at);
-            return (bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1) && compare(name, at, gram);
+            const std::uint32_t gram = gram_at(name.data() + at);
+            return holds(gram) && compare(name, at, gram);
         }
         bool compare(std::string_view name, std::size_t at, std::uint32_t gram) const;
 
       private:
         void index(std::uint32_t literal);
     };
-    static std::uint32_t gram_of(const char* p) {
-        return static_cast<std::uint32_t>(static_cast<unsigned char>(p[0])) |
-               static_cast<std::uint32_t>(static_cast<unsigned char>(p[1])) << 8 |
-               static_cast<std::uint32_t>(static_cast<unsigned char>(p[2])) << 16;
-    }
-    // The gram at `at` of `name`: one load of four bytes, masked, where a fourth is there.
-    static std::uint32_t gram_at(std::string_view name, std::size_t at) {
-        if (at + 4 > name.size()) {
-            return gram_of(name.data() + at);
-        }
+    // The three bytes at `p`, by one load of four (the fourth must be readable).
+    static std::uint32_t gram_at(const char* p) {
         std::uint32_t word;
-        std::memcpy(&word, name.data() + at, sizeof(word));
+        std::memcpy(&word, p, sizeof(word));
         return word & 0xffffffu;  // little-endian: the first three bytes
     }
     static std::uint32_t slot(std::uint32_t gram) { return (gram * 0x9e3779b1u) >> 16; }
