@@ -575,6 +575,16 @@ TEST_CASE("rule 9: the negative cache holds at most its capacity") {
     match(names[0]);
     CHECK(stats.cache_hits == 8);
 
+    // Forty names in five buckets: some hold ten, each pushed a way on at every name after it.
+    config.negative_cache_entries = 40;
+    Fixture deeper({domain("evil.com")}, nullptr, config);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int i = 0; i < 40; ++i) {
+            deeper("host" + std::to_string(i) + ".example.org");
+        }
+    }
+    CHECK(deeper.matcher().stats().cache_hits == 40);
+
     config.negative_cache_entries = 0;
     Fixture uncached({domain("evil.com")}, nullptr, config);
     uncached("benign.org");
