@@ -34,7 +34,7 @@ inline std::uint64_t low_bytes(std::size_t n) {
     return ~std::uint64_t{0} >> (63 - 8 * n) >> 1;
 }
 
-// The n < 8 bytes at p as a little-endian word, zero above them, read by loads
+// The n <= 8 bytes at p as a little-endian word, zero above them, read by loads
 // that stay inside them. Copying them through a stack buffer instead makes the
 // wide load that follows wait for the bytes' stores (a failed store forward).
 inline std::uint64_t load_partial(const char* p, std::size_t n) {

@@ -847,8 +847,9 @@ struct DomainTables {
     }
 
     Hit find(const Name& name, const std::uint64_t* hashes, hs_scratch_t* scratch) const {
-        // The regex scan comes last in precedence but runs first: it is work for
-        // the CPU while the index slots prefetched by match() are on their way.
+        // The regex scan comes last in precedence but runs first: it is work for the CPU
+        // while the Bloom words hash_suffixes() fetched are on their way (a record early
+        // after probe(), just now otherwise).
         const auto match = regex.search(name, scratch);
         if (Hit hit = walk(name, 0, 1, name.size, hashes); hit.record != kNoRecord) {
             return hit;
