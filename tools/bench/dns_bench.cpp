@@ -27,8 +27,8 @@ using spoor::proto::DnsMessage;
 constexpr std::size_t kAhead = spoor::app::FlowAnalysis::kDnsAhead;
 
 // Parse + lookup as the DNS detector runs them: each message parsed kAhead records before its
-// lookup, which takes its first step (DomainMatcher::prefetch) as the next message is parsed and
-// its second (probe) as the one after is; the last two have fewer steps, as in the detector.
+// lookup, which takes a step (DomainMatcher::advance) as each of the next two messages is
+// parsed; the last two have fewer steps, as in the detector.
 using Ring = std::array<DnsMessage, kAhead + 1>;
 
 std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messages,
@@ -41,17 +41,16 @@ std::size_t parse_and_lookup(const std::vector<std::vector<std::uint8_t>>& messa
     std::size_t matches = 0;
     const auto prepare = [&](std::size_t i) {
         spoor::proto::parse_dns(messages[i], ring[slot(i)]);
+        lookups[slot(i)].steps = 0;
         if (i >= 1) {
-            matcher.prefetch(name(i - 1), lookups[slot(i - 1)]);
+            matcher.advance(name(i - 1), lookups[slot(i - 1)]);
         }
         if (i >= 2) {
-            matcher.probe(name(i - 2), lookups[slot(i - 2)]);
+            matcher.advance(name(i - 2), lookups[slot(i - 2)]);
         }
     };
     spoor::visit_ahead(messages.size(), kAhead, prepare, [&](std::size_t i) {
-        const auto match = i + 1 < messages.size() ? matcher.match(name(i), lookups[slot(i)])
-                                                   : matcher.match(name(i));
-        matches += match.has_value();
+        matches += matcher.match(name(i), lookups[slot(i)]).has_value();
     });
     return matches;
 }
@@ -85,14 +84,12 @@ int main(int argc, char** argv) {
 
     // Benign-looking names of three to four labels, all distinct: the common case of a
     // sensor, where nearly every name matches nothing.
-    std::vector<std::vector<std::uint8_t>> messages;
-    std::vector<spoor::proto::Packet> packets(records);
+    std::vector<std::vector<std::uint8_t>> messages(records);
+    std::vector<spoor::proto::Packet> packets(records);  // as the sensor hands them over
     for (std::size_t i = 0; i < records; ++i) {
         const auto name = "host" + std::to_string(i % 9973) + ".svc" + std::to_string(i / 9973) +
                           ".example" + std::to_string(i % 7) + ".com";
-        messages.push_back(spoor::test::dns_query(name, 1, static_cast<std::uint16_t>(i)));
-    }
-    for (std::size_t i = 0; i < records; ++i) {  // as the sensor hands them to the detector
+        messages[i] = spoor::test::dns_query(name, 1, static_cast<std::uint16_t>(i));
         packets[i].ip_proto = IPPROTO_UDP;
         packets[i].has_l4 = true;
         packets[i].dst_port = 53;

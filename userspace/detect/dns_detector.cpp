@@ -42,27 +42,23 @@ void DnsDetector::prepare(const proto::Packet& packet, const DomainMatcher& name
     Parsed& parsed = ahead_[(next_ + waiting_++) % kMaxAhead];
     parsed.payload = packet.payload.data();
     parsed.matcher = &names;
-    parsed.steps = 0;
     parsed.status = proto::parse_dns(packet.payload, parsed.message);
+    for (auto& lookup : parsed.lookups) {
+        lookup.steps = 0;  // what the message parsed here before took is not this one's
+    }
+    // Advanced when one, then two, were prepared after it.
     for (std::size_t back = 2; back <= std::min<std::size_t>(waiting_, 3); ++back) {
         advance(ahead_[(next_ + waiting_ - back) % kMaxAhead]);
     }
 }
 
 void DnsDetector::advance(Parsed& parsed) {
-    ++parsed.steps;  // a packet is advanced when one, then two, were prepared after it
     if (parsed.status != proto::DnsStatus::Ok || parsed.message.response) {
         return;  // only the questions of queries are matched
     }
     for (std::size_t i = 0; i < parsed.message.question_count; ++i) {
-        const auto& q = parsed.message.questions[i];
-        if (!is_checked(q)) {
-            continue;
-        }
-        if (parsed.steps == 1) {
-            parsed.matcher->prefetch(q.name, parsed.lookups[i]);
-        } else {
-            parsed.matcher->probe(q.name, parsed.lookups[i]);
+        if (is_checked(parsed.message.questions[i])) {
+            parsed.matcher->advance(parsed.message.questions[i].name, parsed.lookups[i]);
         }
     }
 }
@@ -106,7 +102,6 @@ void DnsDetector::inspect_message(std::span<const std::uint8_t> bytes, const Par
                                   std::vector<DnsNameSeen>* names) {
     ++stats_.messages;
     if (prepared == nullptr) {
-        direct_.matcher = nullptr;
         direct_.status = proto::parse_dns(bytes, direct_.message);
         prepared = &direct_;
     }
@@ -161,9 +156,8 @@ void DnsDetector::check_questions(const Seen& seen, std::vector<Alert>& out) {
         if (!is_checked(q)) {
             continue;
         }
-        // The lookup prepare() began, if the same matcher did (the last packet prepared has
-        // none: no packet came after it).
-        const auto match = current_->steps > 0 && current_->matcher == trails_.domains
+        // The lookup prepare() began, if the same matcher did.
+        const auto match = current_->matcher == trails_.domains
                                ? trails_.domains->match(q.name, current_->lookups[i])
                                : trails_.domains->match(q.name);
         if (!match) {

@@ -74,12 +74,12 @@ class DnsDetector {
     struct Parsed {
         const std::uint8_t* payload = nullptr;   // where the message lies in its packet
         const DomainMatcher* matcher = nullptr;  // null: parsed by inspect()
-        int steps = 0;                           // of `lookups`: 0, 1 (prefetch) or 2 (probe)
         proto::DnsStatus status = proto::DnsStatus::Ok;
         std::array<DomainMatcher::Lookup, proto::DnsMessage::kMaxQuestions> lookups;
         proto::DnsMessage message{};  // zeroed once: DomainMatcher reads whole words of names
     };
-    // The next lookup step for the checked questions of a prepared query.
+    // The next lookup step (DomainMatcher::advance) for the checked questions of a prepared
+    // query.
     static void advance(Parsed& parsed);
 
     // The prepared message of `payload`, or null (the waiting ones before it are dropped).

@@ -4,12 +4,12 @@
 //
 // Cost of a lookup: a name given as text is normalised into a stack buffer (a DNS
 // name comes normalised from the parser), and its keyed tag looked up in the
-// negative cache (the whole cost of a repeated benign name; prefetch() computes the
-// key and fetches its lines a few records early, the DNS detector's way). Otherwise the hashes
+// negative cache (the whole cost of a repeated benign name). Otherwise the hashes
 // of all its parents come from one pass, each parent's word of the Bloom filter in
-// front of the store's domain index is prefetched, so that the
-// misses of a name with several parents overlap instead of queueing; then the
-// regex trails, behind a literal prefilter.
+// front of the store's domain index is prefetched, so that the misses of a name
+// with several parents overlap instead of queueing; then the regex trails, behind
+// a literal prefilter. The DNS detector takes the first of these steps a few
+// records early (advance()), so that what they fetch is there by the name's turn.
 // The whitelist is consulted only when a trail matched (the outcome is the same,
 // and most names match nothing), so stats().whitelisted counts alerts the
 // whitelist silenced. Nothing allocates unless a trail matches (its text is
@@ -282,7 +282,7 @@ class NegativeCache {
         : capacity_(capacity), buckets_(capacity == 0 ? 0 : capacity / 11 + 2, Bucket{}) {}
 
     // A Name's text lies in a buffer of kNameBufferBytes: the padded hash may read its last
-    // word whole.
+    // block whole.
     Key key(const Name& name) const {
         const std::uint64_t h = hash_.padded(name.text, name.size);
         const auto tag = std::max<std::uint32_t>(static_cast<std::uint32_t>(h), 1);
@@ -849,7 +849,7 @@ struct DomainTables {
     Hit find(const Name& name, const std::uint64_t* hashes, hs_scratch_t* scratch) const {
         // The regex scan comes last in precedence but runs first: it is work for the CPU
         // while the Bloom words hash_suffixes() fetched are on their way (a record early
-        // after probe(), just now otherwise).
+        // after advance()'s step 2, just now otherwise).
         const auto match = regex.search(name, scratch);
         if (Hit hit = walk(name, 0, 1, name.size, hashes); hit.record != kNoRecord) {
             return hit;
@@ -886,19 +886,18 @@ struct DomainMatcher::Impl {
     Impl(std::shared_ptr<const DomainTables> tables_in, std::size_t cache_entries)
         : tables(std::move(tables_in)), cache(cache_entries), scratch(tables->regex.scratch()) {}
 
-    // `lookup` holds the name's cache.key(), and what probe() found if it ran.
+    // The rest of `lookup`, from the steps advance() took (at least the first: `key`).
     std::optional<DomainMatch> lookup(const Name& name, const Lookup& lookup,
                                       DomainMatcherStats& stats) {
         ++stats.lookups;
         // First, as it is all a repeated benign name costs; a name that rule 2 or the one on
-        // addresses turns away is cached like one that matched nothing. A name probe() did
-        // not find may have been cached since (the same name a record or two earlier).
-        if (lookup.probed ? lookup.cached || cache.contains(lookup.key)
-                          : cache.contains(lookup.key)) {
+        // addresses turns away is cached like one that matched nothing. A name step 2 did not
+        // find may have been cached since (the same name a record or two earlier).
+        if ((lookup.steps == 2 && lookup.cached) || cache.contains(lookup.key)) {
             ++stats.cache_hits;
             return std::nullopt;
         }
-        const bool hashed = lookup.probed && name.labels <= kProbedLabels;
+        const bool hashed = lookup.steps == 2 && name.labels <= kProbedLabels;
         return look_up_uncached(name, lookup.key, hashed ? lookup.hashes.data() : nullptr, stats);
     }
 
@@ -964,34 +963,38 @@ std::optional<DomainMatch> DomainMatcher::match(std::string_view input) {
         return std::nullopt;
     }
     Lookup lookup;
+    lookup.steps = 1;
     lookup.key = impl_->cache.key(name);
     return impl_->lookup(name, lookup, stats_);
 }
 
 std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns) {
     Lookup lookup;
-    lookup.key = impl_->cache.key(name_of(dns));
+    advance(dns, lookup);
     return match(dns, lookup);
 }
 
-void DomainMatcher::prefetch(const proto::DnsName& dns, Lookup& lookup) const {
+void DomainMatcher::take_first_step(const proto::DnsName& dns, Lookup& lookup) const {
     lookup.key = impl_->cache.key(name_of(dns));
-    lookup.probed = false;
     impl_->cache.prefetch(lookup.key);
+    lookup.steps = 1;
 }
 
-void DomainMatcher::probe(const proto::DnsName& dns, Lookup& lookup) const {
-    lookup.probed = true;
+void DomainMatcher::take_second_step(const proto::DnsName& dns, Lookup& lookup) const {
     lookup.cached = impl_->cache.contains(lookup.key);
     if (!lookup.cached && dns.valid && dns.labels > 0 && dns.labels <= kProbedLabels) {
         impl_->hash_suffixes(name_of(dns), lookup.hashes.data());
     }
+    lookup.steps = 2;
 }
 
 std::optional<DomainMatch> DomainMatcher::match(const proto::DnsName& dns, const Lookup& lookup) {
     if (!dns.valid || dns.labels == 0) {
         ++stats_.lookups;
         return std::nullopt;
+    }
+    if (lookup.steps == 0) {
+        return match(dns);  // no step taken yet: the first one now
     }
     return impl_->lookup(name_of(dns), lookup, stats_);
 }

@@ -56,15 +56,11 @@ class LiteralPrefilter {
         void add(std::string literal);
         // Registers every literal again, at `offsets` offsets.
         void reindex(std::size_t offsets);
-        // 1 when a literal of these may hold `gram` where a name has it, else 0.
-        std::uint64_t holds(std::uint32_t gram) const {
-            return bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1;
-        }
         // Whether a literal of these holds the 3 bytes of `name` at `at` where it says: the
         // bit inline, the rest (rarely needed) not.
         bool found(std::string_view name, std::size_t at) const {
             const std::uint32_t gram = gram_at(name.data() + at);
-            return holds(gram) && compare(name, at, gram);
+            return (bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1) && compare(name, at, gram);
         }
         bool compare(std::string_view name, std::size_t at, std::uint32_t gram) const;
 

@@ -64,7 +64,7 @@ class KeyIndex {
     // touches the slots.
     void prefetch(std::uint64_t h) const {
         if (!bloom_.empty()) {
-            __builtin_prefetch(&bloom_[bloom::word(h, bloom_.size())]);
+            __builtin_prefetch(&bloom_word(h));
         }
     }
     // False when the key of hash `h` is surely absent, the usual answer: the Bloom filters'
@@ -110,9 +110,11 @@ class KeyIndex {
         std::uint32_t record;
     };
     Item item(std::size_t i) const;
+    const std::uint64_t& bloom_word(std::uint64_t h) const {
+        return bloom_[bloom::word(h, bloom_.size())];
+    }
     bool bloom_holds(std::uint64_t h) const {
-        return !bloom_.empty() &&
-               (bloom_[bloom::word(h, bloom_.size())] & bloom::bits(h)) == bloom::bits(h);
+        return !bloom_.empty() && (bloom_word(h) & bloom::bits(h)) == bloom::bits(h);
     }
     std::uint32_t find_here(std::string_view key, std::uint64_t h) const;
     // A base key the operator removed, or listed again (the operator's record wins).

@@ -466,13 +466,13 @@ std::unique_ptr<spoor::proto::DnsMessage> decoded(std::string_view name) {
     return parsed;
 }
 
-// A decoded name's lookup in its three steps, or in the first two only.
+// A decoded name's lookup in its three steps, or with the second left out.
 std::optional<DomainMatch> in_steps(DomainMatcher& matcher, const spoor::proto::DnsName& name,
                                     bool probe = true) {
     DomainMatcher::Lookup lookup;
-    matcher.prefetch(name, lookup);
+    matcher.advance(name, lookup);
     if (probe) {
-        matcher.probe(name, lookup);
+        matcher.advance(name, lookup);
     }
     return matcher.match(name, lookup);
 }
@@ -507,7 +507,7 @@ TEST_CASE("rule 9: names probed ahead match as names looked up at once, whatever
                                        regex("byethost[0-9]+\\.com")};
     Fixture probed(trails);
     Fixture direct(trails);
-    std::string deep = "evil.com";  // past the labels probe() hashes: match() hashes them
+    std::string deep = "evil.com";  // past the labels step 2 hashes: match() hashes them
     for (std::size_t i = 0; i < DomainMatcher::kProbedLabels + 2; ++i) {
         deep = "l" + std::to_string(i) + "." + deep;
     }
@@ -537,18 +537,18 @@ TEST_CASE("rule 9: a name cached between its probe and its match counts as cache
     const auto& name = message->questions[0].name;
     // Two queries of one name a record apart, both probed before either is matched.
     DomainMatcher::Lookup first, second;
-    matcher.prefetch(name, first);
-    matcher.prefetch(name, second);
-    matcher.probe(name, first);
-    matcher.probe(name, second);
+    for (int step = 0; step < 2; ++step) {
+        matcher.advance(name, first);
+        matcher.advance(name, second);
+    }
     CHECK_FALSE(first.cached);
     CHECK_FALSE(second.cached);
     CHECK_FALSE(matcher.match(name, first).has_value());
     CHECK_FALSE(matcher.match(name, second).has_value());
     CHECK(matcher.stats().cache_hits == 1);
     DomainMatcher::Lookup third;
-    matcher.prefetch(name, third);
-    matcher.probe(name, third);
+    matcher.advance(name, third);
+    matcher.advance(name, third);
     CHECK(third.cached);
 }
 
