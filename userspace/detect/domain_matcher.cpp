@@ -80,6 +80,7 @@ struct NameBuffer {
 constexpr std::size_t kNameBufferBytes = 256;
 static_assert(sizeof(NameBuffer::text) >= kNameBufferBytes &&
               sizeof(proto::DnsName::text) >= kNameBufferBytes &&
+              kNameBufferBytes >= LiteralPrefilter::kBufferBytes &&
               kMaxName / 16 * 16 + 16 <= kNameBufferBytes && kMaxName < NhHash::kMaxBytes);
 
 // A decoded DNS name is normalised already.

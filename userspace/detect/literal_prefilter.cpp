@@ -11,25 +11,38 @@
 //   - A sequence requires what its best part requires (any part is necessary):
 //     best = the longest shortest literal, ties to the later part, since the front
 //     of a domain pattern ("www.") is what benign names share most.
+//   - A literal that begins the pattern, before anything else is consumed, begins a
+//     label of the name (the matcher anchors patterns there): it is given as ".x",
+//     as a literal that begins with a dot is, and is looked for only at label starts.
 #include "detect/literal_prefilter.h"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <compare>
 #include <cstring>
 
 namespace spoor::detect {
 namespace {
 
-using Set = std::vector<std::string>;
+// A literal, and whether it begins a label in every match: the pattern's start.
+struct Literal {
+    std::string text;
+    bool at_label_start = false;
+    auto operator<=>(const Literal&) const = default;
+};
+using Set = std::vector<Literal>;
 using Literals = std::optional<Set>;
 
 // Exact sets are joined by cross product; past this size the join is not worth it.
 constexpr std::size_t kMaxExact = 256;
+// A class of at most this many single characters ("[i,y]") is an exact set.
+constexpr std::size_t kMaxClassMembers = 4;
 
 std::size_t shortest(const Set& set) {
     std::size_t n = std::string::npos;
-    for (const auto& s : set) {
-        n = std::min(n, s.size());
+    for (const auto& literal : set) {
+        n = std::min(n, literal.text.size());
     }
     return n;
 }
@@ -45,7 +58,7 @@ class Reader {
 
     // The whole pattern; nullopt on syntax this reader does not know.
     std::optional<Part> pattern() {
-        auto result = alternatives();
+        auto result = alternatives(true);
         if (!result || at_ < p_.size()) {
             return std::nullopt;
         }
@@ -53,11 +66,11 @@ class Reader {
     }
 
   private:
-    // alternatives := sequence ('|' sequence)*
-    std::optional<Part> alternatives() {
+    // alternatives := sequence ('|' sequence)*, each at a label's start if `at_label_start`.
+    std::optional<Part> alternatives(bool at_label_start) {
         Part all{Set{}, Set{}};
         for (;;) {
-            auto seq = sequence();
+            auto seq = sequence(at_label_start);
             if (!seq) {
                 return std::nullopt;
             }
@@ -83,11 +96,11 @@ class Reader {
         bool zero_width = false;  // an anchor
     };
 
-    std::optional<Atom> atom() {
+    // The atom at the reader, which begins a label if `at_label_start`.
+    std::optional<Atom> atom(bool at_label_start) {
         const char c = p_[at_];
         const auto literal = [](char ch) {
-            const Set one{
-                std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(ch))))};
+            const Set one{{std::string(1, lower(ch))}};
             return Atom{Part{one, one}};
         };
         if (c == '^' || c == '$') {
@@ -112,6 +125,9 @@ class Reader {
             return std::nullopt;  // \x41, \p{..}, back references...
         }
         if (c == '[') {
+            if (auto members = small_class()) {
+                return Atom{Part{members, members}};
+            }
             return skip_class() ? std::optional<Atom>(Atom{}) : std::nullopt;
         }
         if (c == '(') {
@@ -121,7 +137,7 @@ class Reader {
             } else if (at_ < p_.size() && p_[at_] == '?') {
                 return std::nullopt;  // look-around, flags
             }
-            auto inner = alternatives();
+            auto inner = alternatives(at_label_start);
             if (!inner || at_ >= p_.size() || p_[at_] != ')') {
                 return std::nullopt;
             }
@@ -171,8 +187,8 @@ class Reader {
         return std::pair{min, once};
     }
 
-    // sequence := (atom quantifier?)*
-    std::optional<Part> sequence() {
+    // sequence := (atom quantifier?)*, at a label's start if `at_label_start`.
+    std::optional<Part> sequence(bool at_label_start) {
         Literals best;
         const auto consider = [&best](const Literals& candidate) {
             if (candidate && !candidate->empty() && shortest(*candidate) > 0 &&
@@ -180,16 +196,20 @@ class Reader {
                 best = candidate;
             }
         };
-        Set run{""};  // the exact strings of the exact atoms just before
+        // The exact strings of the exact atoms just before, which all begin where the first of
+        // them does.
+        Set run{{"", at_label_start}};
         bool all_exact = true;
+        bool consumed = false;  // by an atom before: what follows no longer begins a label
         while (at_ < p_.size() && p_[at_] != '|' && p_[at_] != ')') {
-            auto a = atom();
+            auto a = atom(at_label_start && !consumed);
             if (!a) {
                 return std::nullopt;
             }
             if (a->zero_width) {
                 continue;
             }
+            consumed = true;
             const auto q = quantifier();
             if (!q) {
                 return std::nullopt;
@@ -200,14 +220,14 @@ class Reader {
                 Set joined;
                 for (const auto& head : run) {
                     for (const auto& tail : *exact) {
-                        joined.push_back(head + tail);
+                        joined.push_back({head.text + tail.text, head.at_label_start});
                     }
                 }
                 run = std::move(joined);
                 continue;
             }
             consider(run);
-            run = {""};
+            run = {{""}};
             all_exact = false;
             if (min > 0) {
                 consider(once && exact ? exact : a->part.required);
@@ -215,6 +235,31 @@ class Reader {
         }
         consider(run);
         return Part{best, all_exact ? Literals(run) : Literals()};
+    }
+
+    // A class of a few characters a name may hold ("[i,y]"), as their exact set, with the
+    // reader past it; nullopt, the reader where it was, for any other class.
+    Literals small_class() {
+        const auto close = p_.find(']', at_ + 1);
+        if (close == std::string_view::npos || close == at_ + 1 ||
+            close - at_ - 1 > kMaxClassMembers) {
+            return std::nullopt;
+        }
+        Set members;
+        for (const char c : p_.substr(at_ + 1, close - at_ - 1)) {
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != ',' && c != '_') {
+                return std::nullopt;  // a range, a negation, an escape
+            }
+            members.push_back({std::string(1, lower(c))});
+        }
+        std::sort(members.begin(), members.end());
+        members.erase(std::unique(members.begin(), members.end()), members.end());
+        at_ = close + 1;
+        return members;
+    }
+
+    static char lower(char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
 
     // Past a class "[...]": a ']' first (or after '^') is a member, "\]" is escaped.
@@ -257,7 +302,10 @@ std::optional<std::vector<std::string>> required_literals(std::string_view patte
         shortest(*result->required) < std::max<std::size_t>(min_length, 3)) {
         return std::nullopt;
     }
-    Set literals = *result->required;
+    std::vector<std::string> literals;
+    for (const auto& [text, at_label_start] : *result->required) {
+        literals.push_back(at_label_start ? "." + text : text);
+    }
     std::sort(literals.begin(), literals.end());
     literals.erase(std::unique(literals.begin(), literals.end()), literals.end());
     return literals;
@@ -285,6 +333,19 @@ void LiteralPrefilter::Grams::index(std::uint32_t literal) {
     }
 }
 
+bool LiteralPrefilter::Grams::compare_at_start(std::string_view name, std::uint32_t gram) const {
+    const auto it = entries.find(gram);
+    if (it == entries.end()) {
+        return false;
+    }
+    for (const auto& [literal, offset] : it->second) {
+        if (offset == 0 && name.starts_with(std::string_view(literals[literal]).substr(1))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool LiteralPrefilter::Grams::compare(std::string_view name, std::size_t at,
                                       std::uint32_t gram) const {
     const auto it = entries.find(gram);
@@ -310,7 +371,7 @@ void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& litera
             continue;
         }
         if (literal.starts_with('.')) {
-            at_dots_.add(literal);
+            at_labels_.add(literal);
             continue;
         }
         // The shortest inner literal sets the step: a shorter one makes it smaller, and the
@@ -323,6 +384,46 @@ void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& litera
             anywhere_.add(literal);
         }
     }
+    pairs_.clear();
+    if (anywhere_.literals.size() <= kPairedLiterals) {
+        std::vector<std::string_view> heads;
+        for (const std::string& literal : anywhere_.literals) {
+            heads.push_back(std::string_view(literal).substr(0, 2));
+        }
+        std::sort(heads.begin(), heads.end());
+        heads.erase(std::unique(heads.begin(), heads.end()), heads.end());
+        for (const std::string_view head : heads) {
+            pairs_.push_back({_mm_set1_epi8(head[0]), _mm_set1_epi8(head[1])});
+        }
+    }
+}
+
+bool LiteralPrefilter::found_by_pairs(std::string_view name) const {
+    // A pair starts at each position but the last; 16 of them a block, the last block moved
+    // back into the buffer (positions seen twice are only compared twice).
+    const std::size_t positions = name.size() - 1;
+    for (std::size_t at = 0; at < positions; at += 16) {
+        const std::size_t from = std::min(at, kBufferBytes - 17);
+        const char* block = name.data() + from;
+        const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+        const __m128i second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 1));
+        __m128i equal = _mm_setzero_si128();
+        for (const Pair& pair : pairs_) {
+            equal = _mm_or_si128(equal, _mm_and_si128(_mm_cmpeq_epi8(first, pair.first),
+                                                      _mm_cmpeq_epi8(second, pair.second)));
+        }
+        auto hits = static_cast<std::uint32_t>(_mm_movemask_epi8(equal));
+        if (positions - from < 16) {
+            hits &= (1u << (positions - from)) - 1;
+        }
+        for (; hits != 0; hits &= hits - 1) {
+            const std::size_t position = from + static_cast<std::size_t>(std::countr_zero(hits));
+            if (anywhere_.compare(name, position, gram_at(name.data() + position))) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 bool LiteralPrefilter::may_match(std::string_view name,
@@ -330,22 +431,32 @@ bool LiteralPrefilter::may_match(std::string_view name,
     if (always_) {
         return true;
     }
+    // A literal that begins with a dot, at the name's start without it (".pw" is "pw" there:
+    // two bytes), or where a label ends.
+    if (name.size() < 2) {
+        return false;
+    }
+    if (at_labels_.found_at_start(name)) {
+        return true;
+    }
     if (name.size() < 3) {
         return false;
     }
     const std::size_t last = name.size() - 3;  // where the last gram starts
-    // A literal that begins with a dot begins at the end of a label.
     for (std::size_t k = 1; k < label_starts.size(); ++k) {
         const std::size_t dot = label_starts[k] - 1u;
-        if (dot <= last && at_dots_.found(name, dot)) {
+        if (dot <= last && at_labels_.found(name, dot)) {
             return true;
         }
     }
     if (anywhere_.literals.empty()) {
         return false;
     }
-    // Any other literal, at least step + 2 bytes long, holds one of the positions a step
-    // apart with one of its first `step` grams, which anywhere_ knows by their offsets.
+    if (!pairs_.empty()) {
+        return found_by_pairs(name);
+    }
+    // Any literal found anywhere, at least step + 2 bytes long, holds one of the positions a
+    // step apart with one of its first `step` grams, which anywhere_ knows by their offsets.
     const std::size_t step = anywhere_.offsets;
     for (std::size_t at = 0; at <= last; at += step) {
         if (anywhere_.found(name, at)) {

@@ -3,10 +3,11 @@
 // cold lookup), yet nearly every regex trail holds a literal that any match
 // must contain ("backdates[0-9]{1,2}\.(com|net)" cannot match a name without
 // "backdates"). required_literals() finds such literals; LiteralPrefilter tells
-// whether a name holds one (a bit per 3-byte prefix turns most names away, the
-// rest are compared). Only then is the name scanned; a pattern without a usable
-// literal makes every name scanned, so the filter saves work, never a match.
+// whether a name holds one. Only then is the name scanned; a pattern without a
+// usable literal makes every name scanned, so the filter saves work, never a match.
 #pragma once
+
+#include <emmintrin.h>
 
 #include <array>
 #include <cstdint>
@@ -22,7 +23,10 @@ namespace spoor::detect {
 
 // Literals (lower-cased, sorted) one of which every match of `pattern` contains,
 // each at least `min_length` (and 3) long; nullopt when the pattern has no such set or uses
-// syntax this reading does not know (then it must always be scanned).
+// syntax this reading does not know (then it must always be scanned). A literal that begins
+// with a dot is at a label's start: after a dot, or at the name's start without the dot; a
+// literal that begins the pattern is given so ("backdates[0-9]\.com" gives ".backdates"), as
+// the matcher anchors patterns at a label's start.
 std::optional<std::vector<std::string>> required_literals(std::string_view pattern,
                                                           std::size_t min_length = 3);
 
@@ -31,17 +35,20 @@ class LiteralPrefilter {
     // Adds a pattern's literals; a pattern without them (nullopt) makes may_match() always true.
     void add(const std::optional<std::vector<std::string>>& literals);
 
-    // Whether `name` (lower-case) contains one of the literals added. `label_starts` says
-    // where its labels begin (0 first; a dot before each other), where the literals that
-    // begin with a dot are looked for. The others are looked for a few bytes apart, the
-    // shortest of them less two, which is why they are kept apart: a TLD such as ".pw" would
-    // make the step one byte. Reads a word at a time: one byte past the name must be
-    // readable (a std::string's terminator; the rest of the matcher's name buffers).
+    // Whether `name` (lower-case) contains one of the literals added, each at least 3 bytes
+    // long. `label_starts` says where its labels begin (0 first; a dot before each other),
+    // where the literals that begin with a dot are looked for: on real trails, all but a few.
+    // The few others are looked for at every position at once, by their first two bytes in
+    // SSE2, and many others a few bytes apart (see Grams). Reads whole vectors: the name
+    // must lie at the start of a buffer of kBufferBytes, all readable (the matcher's).
+    static constexpr std::size_t kBufferBytes = 256;
     bool may_match(std::string_view name, std::span<const std::uint8_t> label_starts) const;
 
   private:
     // Literals, by their 3-byte grams at the first `offsets` offsets into them: a bit per gram
-    // turns most positions of a name away, the rest are compared.
+    // turns most positions of a name away, the rest are compared. Literals found anywhere are
+    // probed so a few bytes apart, the shortest of them less two, which is why those that
+    // begin a label are kept apart: a TLD such as ".pw" would make the step one byte.
     struct Grams {
         struct Entry {
             std::uint32_t literal;  // index into `literals`
@@ -60,9 +67,18 @@ class LiteralPrefilter {
         // bit inline, the rest (rarely needed) not.
         bool found(std::string_view name, std::size_t at) const {
             const std::uint32_t gram = gram_at(name.data() + at);
-            return (bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1) && compare(name, at, gram);
+            return has(gram) && compare(name, at, gram);
+        }
+        // Whether a literal that begins with a dot begins the name, without its dot.
+        bool found_at_start(std::string_view name) const {
+            const std::uint32_t gram = ('.' | gram_at(name.data()) << 8) & 0xffffffu;
+            return has(gram) && compare_at_start(name, gram);
+        }
+        bool has(std::uint32_t gram) const {
+            return bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1;
         }
         bool compare(std::string_view name, std::size_t at, std::uint32_t gram) const;
+        bool compare_at_start(std::string_view name, std::uint32_t gram) const;
 
       private:
         void index(std::uint32_t literal);
@@ -75,8 +91,19 @@ class LiteralPrefilter {
     }
     static std::uint32_t slot(std::uint32_t gram) { return (gram * 0x9e3779b1u) >> 16; }
 
-    Grams at_dots_;   // literals that begin with a dot, by their first gram
-    Grams anywhere_;  // the others, by their first `offsets` grams: the step between probes
+    // Up to this many literals found anywhere are looked for at every position at once.
+    static constexpr std::size_t kPairedLiterals = 8;
+    // A first byte and a second, each in every lane.
+    struct Pair {
+        __m128i first, second;
+    };
+    // Whether a literal of anywhere_ begins at a position of `name` where one of `pairs_` does.
+    bool found_by_pairs(std::string_view name) const;
+
+    Grams at_labels_;  // literals that begin with a dot, by their first gram
+    Grams anywhere_;   // the others, by their first `offsets` grams: the step between probes
+    std::vector<Pair> pairs_;  // the first two bytes of anywhere_'s literals, when few enough,
+                               // each once
     bool always_ = false;
 };
 

@@ -13,15 +13,21 @@ using Set = std::vector<std::string>;
 
 namespace {
 
-// The filter asked as the matcher asks it, with where the labels of `name` begin.
+// The filter asked as the matcher asks it: `name` at the start of a buffer of the size the
+// filter reads, filled past the name with bytes that would match if read as part of it, and
+// where its labels begin.
 bool may_match(const LiteralPrefilter& filter, std::string_view name) {
+    REQUIRE(name.size() <= 253);
+    std::array<char, LiteralPrefilter::kBufferBytes> buffer;
+    buffer.fill('x');
+    std::copy(name.begin(), name.end(), buffer.begin());
     std::vector<std::uint8_t> starts{0};
     for (std::size_t i = 0; i < name.size(); ++i) {
         if (name[i] == '.') {
             starts.push_back(static_cast<std::uint8_t>(i + 1));
         }
     }
-    return filter.may_match(name, starts);
+    return filter.may_match({buffer.data(), name.size()}, starts);
 }
 
 Set literals(std::string_view pattern) {
@@ -117,27 +123,36 @@ class Generator {
 }  // namespace
 
 TEST_CASE("required literals of the shapes real regex trails have") {
-    CHECK(literals("backdates[0-9]{1,2}\\.(com|net)") == Set{"backdates"});
+    // A literal that begins the pattern begins a label: given with a dot before it.
+    CHECK(literals("backdates[0-9]{1,2}\\.(com|net)") == Set{".backdates"});
+    CHECK(literals("nklmtf[0-9][^.]*[0-9].t35.com") == Set{".nklmtf"});  // '.' is any byte
+    CHECK(literals("ByteHost[0-9]+\\.com") == Set{".bytehost"});         // names are lower-case
+    CHECK(literals("\\b(abcd1234|onedsblobprd[a-z0-9]{1,})\\.[a-z0-9.]+") ==
+          Set{".abcd1234", ".onedsblobprd"});  // through a zero-width assertion and a group
     CHECK(literals("[a-z0-9]{10}\\.temp\\.swtest\\.ru") == Set{".temp.swtest.ru"});
     CHECK(literals("q(l|r)[0-9]{5,6}\\.pw") == Set{".pw"});
+    // A class of a few characters is the set of them ("v,plata" is for the filter to drop).
     CHECK(literals("(gomon|perevod|v[i,y]plata)[0-9]{2,3}\\.ru") ==
-          Set{"gomon", "perevod", "plata"});
-    CHECK(literals("(advert|\\w{1,3}xspot)[0-9][0-9a-z]+\\.(com|club)") == Set{"advert", "xspot"});
+          Set{".gomon", ".perevod", ".v,plata", ".viplata", ".vyplata"});
+    // After something else, a literal may begin anywhere in a label.
+    CHECK(literals("(advert|\\w{1,3}xspot)[0-9][0-9a-z]+\\.(com|club)") == Set{".advert", "xspot"});
+    CHECK(literals("^[a-z]{1,3}\\-leboncoin\\.(com|me)$") ==
+          Set{"-leboncoin.com", "-leboncoin.me"});
+    CHECK(literals("(www\\.)?evil12[0-9]\\.com") == Set{"evil12"});  // after a skipped group
+    CHECK(literals("(x[0-9]abcde)+\\.com") == Set{"abcde"});
     // Literals next to a group of literals join it.
     CHECK(literals("^[a-z]{2}\\-[a-z]{2,3}\\.(top|club)$") == Set{".club", ".top"});
     CHECK(literals("seek[0-9]+\\.(mootseek|zootseek)\\.com") ==
           Set{".mootseek.com", ".zootseek.com"});
-    CHECK(literals("www\\.[a-z]{1}\\-[a-z]{1,3}\\.top$") == Set{".top"});  // ties: the later
-    CHECK(literals("\\b(abcd1234|onedsblobprd[a-z0-9]{1,})\\.[a-z0-9.]+") ==
-          Set{"abcd1234", "onedsblobprd"});
-    CHECK(literals("nklmtf[0-9][^.]*[0-9].t35.com") == Set{"nklmtf"});  // '.' is any byte
-    CHECK(literals("ByteHost[0-9]+\\.com") == Set{"bytehost"});         // names are lower-case
+    // Ties go to the later part, and a label's start does not count as a byte: "www." is
+    // what benign names share most.
+    CHECK(literals("www\\.[a-z]{1}\\-[a-z]{1,3}\\.top$") == Set{".top"});
 }
 
 TEST_CASE("patterns without a literal of three bytes, or with unknown syntax, give none") {
     for (const std::string pattern :
-         {"[a-z]+\\.t", "ab?c", "(abc)?\\.x", "(abc|[0-9]+)\\.x", "a(?=bcd)", "\\x41bcd", "abc\\1",
-          "(abc", "abc)", "*abc", "[abc", "a{x}bcd"}) {
+         {"[a-z]+\\.t", "ab?c", "[ab][cd]", "[a-z]{2}[xy]{2}", "(abc)?\\.x", "(abc|[0-9]+)\\.x",
+          "a(?=bcd)", "\\x41bcd", "abc\\1", "(abc", "abc)", "*abc", "[abc", "a{x}bcd"}) {
         CAPTURE(pattern);
         CHECK_FALSE(required_literals(pattern).has_value());
     }
@@ -172,6 +187,27 @@ TEST_CASE("soundness: a name a generated pattern matches always passes the filte
     CHECK(with_literals > 2000);  // the property is tested on filters that filter
 }
 
+TEST_CASE("soundness: with many patterns in one filter too (literals probed a few bytes apart)") {
+    Generator generate(7);
+    for (int filters = 0; filters < 50; ++filters) {
+        LiteralPrefilter filter;
+        std::vector<Generated> added;
+        while (added.size() < 200) {
+            Generated g = generate.sequence(2);
+            if (const auto required = required_literals(g.pattern)) {
+                filter.add(required);
+                added.push_back(std::move(g));
+            }
+        }
+        for (const Generated& g : added) {
+            CAPTURE(g.pattern);
+            CAPTURE(g.example);
+            CHECK(may_match(filter, g.example + ".post"));
+            CHECK(may_match(filter, "pre." + g.example));
+        }
+    }
+}
+
 TEST_CASE("real data: every regex domain trail has literals, so the filter filters") {
     const auto data = spoor::test::maltrail_data();
     if (!data) {
@@ -193,21 +229,49 @@ TEST_CASE("real data: every regex domain trail has literals, so the filter filte
     CHECK(may_match(filter, "www.byethost7.com"));
     CHECK_FALSE(may_match(filter, "www.example.com"));
     CHECK_FALSE(may_match(filter, "mail.google.com"));
+    // Literals that begin a pattern are looked for where labels begin.
+    CHECK(may_match(filter, "backdates12.com"));
+    CHECK(may_match(filter, "a.vyplata123.ru"));
+    CHECK_FALSE(may_match(filter, "mybackdates12.com"));
+    CHECK_FALSE(may_match(filter, "a.xvyplata123.ru"));
 }
 
-TEST_CASE("a literal is found wherever it starts, though only every few positions are probed") {
-    LiteralPrefilter filter;
-    filter.add(Set{"lmnopqrstuvw"});  // twelve bytes: a probe every ten...
-    filter.add(Set{"abcdefg"});       // ...then seven: every five, the first indexed again
-    filter.add(Set{".pw"});           // a dot literal does not shorten the step
-    for (std::size_t at = 0; at < 12; ++at) {
-        const std::string pad(at, 'x');
-        CAPTURE(at);
-        CHECK(may_match(filter, pad + "abcdefg.com"));
-        CHECK(may_match(filter, pad + "lmnopqrstuvw.com"));
-        CHECK_FALSE(may_match(filter, pad + "lmnopqrstuvx.com"));
-        CHECK(may_match(filter, "a" + pad + "x.pw"));
-        CHECK_FALSE(may_match(filter, pad + "abcdefh.com"));
+TEST_CASE("a literal is found wherever it starts, and never in bytes past the name") {
+    // Few literals found anywhere are compared at every position; many are probed a few bytes
+    // apart, by their first grams.
+    for (const int others : {0, 20}) {
+        CAPTURE(others);
+        LiteralPrefilter filter;
+        filter.add(Set{"lmnopqrstuvw"});  // twelve bytes: a probe every ten...
+        filter.add(Set{"abcdefg"});       // ...then seven: every five, the first indexed again
+        filter.add(Set{".pw"});           // one that begins a label does not shorten the step
+        filter.add(Set{".top"});
+        for (int i = 0; i < others; ++i) {
+            filter.add(Set{"zz" + std::to_string(1000 + i)});
+        }
+        for (std::size_t at = 0; at < 40; ++at) {
+            const std::string pad(at, 'y');
+            CAPTURE(at);
+            CHECK(may_match(filter, pad + "abcdefg.com"));
+            CHECK(may_match(filter, pad + "lmnopqrstuvw.com"));
+            CHECK(may_match(filter, pad + "abcdefg"));
+            CHECK_FALSE(may_match(filter, pad + "lmnopqrstuvx.com"));
+            CHECK_FALSE(may_match(filter, pad + "abcdefh.com"));
+            CHECK_FALSE(may_match(filter, pad + "abcdef"));  // the buffer holds 'x' after it
+            CHECK(may_match(filter, "a" + pad + "x.pw"));
+            CHECK(may_match(filter, "top.a" + pad));  // a label's start: the name's too
+            CHECK_FALSE(may_match(filter, "a" + pad + "top.com"));
+            CHECK_FALSE(may_match(filter, "a" + pad + "x.p"));
+        }
+        // Names as long as names are: the last positions of a full buffer.
+        const std::string label(63, 'y');
+        const std::string longest = label + "." + label + "." + label + "." + label.substr(0, 61);
+        REQUIRE(longest.size() == 253);
+        CHECK_FALSE(may_match(filter, longest));
+        CHECK(may_match(filter, longest.substr(0, 246) + "abcdefg"));
+        CHECK(may_match(filter, longest.substr(0, 250) + ".pw"));
+        CHECK(may_match(filter, "pw"));
+        CHECK_FALSE(may_match(filter, "p"));
     }
 }
 
