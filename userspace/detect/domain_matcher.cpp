@@ -74,9 +74,9 @@ struct NameBuffer {
 };
 
 // The texts of Names lie in buffers of at least this size (NameBuffer, DnsName), which the
-// hashes read whole words and blocks of: the 16-byte block holding a name's last byte, or a
-// label's first word, may reach past the name (into bytes normalise() zeroes, or what a
-// DnsName held before).
+// hashes read whole words and blocks of, and the regex prefilter whole vectors: the 16-byte
+// block holding a name's last byte, or a label's first word, may reach past the name (into
+// bytes normalise() zeroes, or what a DnsName held before).
 constexpr std::size_t kNameBufferBytes = 256;
 static_assert(sizeof(NameBuffer::text) >= kNameBufferBytes &&
               sizeof(proto::DnsName::text) >= kNameBufferBytes &&

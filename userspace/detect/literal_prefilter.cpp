@@ -92,7 +92,8 @@ class Reader {
 
     // What one atom is, before its quantifier.
     struct Atom {
-        Part part;                // exact and required sets; both empty for a class or '.'
+        Part part;                // exact and required sets: none for '.' or a class (but a
+                                  // small one), the character's for a literal
         bool zero_width = false;  // an anchor
     };
 
@@ -237,8 +238,9 @@ class Reader {
         return Part{best, all_exact ? Literals(run) : Literals()};
     }
 
-    // A class of a few characters a name may hold ("[i,y]"), as their exact set, with the
-    // reader past it; nullopt, the reader where it was, for any other class.
+    // A class of a few letters, digits, '_' or ',' ("[i,y]", whose ',' no name holds: the
+    // filter leaves such a literal out), as their exact set, with the reader past it;
+    // nullopt, the reader where it was, for any other class.
     Literals small_class() {
         const auto close = p_.find(']', at_ + 1);
         if (close == std::string_view::npos || close == at_ + 1 ||
@@ -274,6 +276,8 @@ class Reader {
         for (; i < p_.size(); ++i) {
             if (p_[i] == '\\') {
                 ++i;
+            } else if (p_[i] == '[' && i + 1 < p_.size() && p_[i + 1] == ':') {
+                return false;  // a POSIX class ("[[:digit:]]") ends at its second ']'
             } else if (p_[i] == ']') {
                 at_ = i + 1;
                 return true;
@@ -316,8 +320,8 @@ void LiteralPrefilter::Grams::add(std::string literal) {
     index(static_cast<std::uint32_t>(literals.size() - 1));
 }
 
-void LiteralPrefilter::Grams::reindex(std::size_t fewer) {
-    offsets = fewer;
+void LiteralPrefilter::Grams::reindex(std::size_t new_offsets) {
+    offsets = new_offsets;
     bits = {};
     entries.clear();
     for (std::uint32_t i = 0; i < literals.size(); ++i) {
@@ -333,27 +337,18 @@ void LiteralPrefilter::Grams::index(std::uint32_t literal) {
     }
 }
 
-bool LiteralPrefilter::Grams::compare_at_start(std::string_view name, std::uint32_t gram) const {
-    const auto it = entries.find(gram);
-    if (it == entries.end()) {
-        return false;
-    }
-    for (const auto& [literal, offset] : it->second) {
-        if (offset == 0 && name.starts_with(std::string_view(literals[literal]).substr(1))) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool LiteralPrefilter::Grams::compare(std::string_view name, std::size_t at,
+bool LiteralPrefilter::Grams::compare(std::string_view name, std::ptrdiff_t at,
                                       std::uint32_t gram) const {
     const auto it = entries.find(gram);
     if (it == entries.end()) {
         return false;
     }
     for (const auto& [literal, offset] : it->second) {
-        if (at >= offset && name.substr(at - offset).starts_with(literals[literal])) {
+        const std::string_view text = literals[literal];
+        const std::ptrdiff_t begin = at - offset;
+        // At -1, the literal's dot stands before the name (found_at_start).
+        if (begin >= 0 ? name.substr(static_cast<std::size_t>(begin)).starts_with(text)
+                       : begin == -1 && text.starts_with('.') && name.starts_with(text.substr(1))) {
             return true;
         }
     }
@@ -366,6 +361,10 @@ void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& litera
         return;
     }
     for (const auto& literal : *literals) {
+        if (literal.size() < 3) {
+            always_ = true;  // shorter than a gram: whatever the filter says, it is not this
+            continue;
+        }
         // A literal no name can hold (an address's ':') can never be found: left out.
         if (!in_name_alphabet(literal)) {
             continue;
@@ -384,14 +383,17 @@ void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& litera
             anywhere_.add(literal);
         }
     }
+    // Paired, anywhere_'s bits are not read: only its entries at offset 0, by compare().
+    std::vector<std::string_view> distinct(anywhere_.literals.begin(), anywhere_.literals.end());
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
     pairs_.clear();
-    if (anywhere_.literals.size() <= kPairedLiterals) {
+    if (distinct.size() <= kPairedLiterals) {
         std::vector<std::string_view> heads;
-        for (const std::string& literal : anywhere_.literals) {
-            heads.push_back(std::string_view(literal).substr(0, 2));
+        for (const std::string_view literal : distinct) {
+            heads.push_back(literal.substr(0, 2));
         }
-        std::sort(heads.begin(), heads.end());
-        heads.erase(std::unique(heads.begin(), heads.end()), heads.end());
+        heads.erase(std::unique(heads.begin(), heads.end()), heads.end());  // sorted already
         for (const std::string_view head : heads) {
             pairs_.push_back({_mm_set1_epi8(head[0]), _mm_set1_epi8(head[1])});
         }
@@ -418,7 +420,8 @@ bool LiteralPrefilter::found_by_pairs(std::string_view name) const {
         }
         for (; hits != 0; hits &= hits - 1) {
             const std::size_t position = from + static_cast<std::size_t>(std::countr_zero(hits));
-            if (anywhere_.compare(name, position, gram_at(name.data() + position))) {
+            if (anywhere_.compare(name, static_cast<std::ptrdiff_t>(position),
+                                  gram_at(name.data() + position))) {
                 return true;
             }
         }

@@ -32,23 +32,25 @@ std::optional<std::vector<std::string>> required_literals(std::string_view patte
 
 class LiteralPrefilter {
   public:
-    // Adds a pattern's literals; a pattern without them (nullopt) makes may_match() always true.
+    // Adds a pattern's literals; a pattern without them (nullopt), or with one shorter than 3
+    // bytes (which required_literals() never gives), makes may_match() always true.
     void add(const std::optional<std::vector<std::string>>& literals);
 
-    // Whether `name` (lower-case) contains one of the literals added, each at least 3 bytes
-    // long. `label_starts` says where its labels begin (0 first; a dot before each other),
-    // where the literals that begin with a dot are looked for: on real trails, all but a few.
-    // The few others are looked for at every position at once, by their first two bytes in
-    // SSE2, and many others a few bytes apart (see Grams). Reads whole vectors: the name
-    // must lie at the start of a buffer of kBufferBytes, all readable (the matcher's).
+    // Whether `name` (lower-case) contains one of the literals added. `label_starts` says where its
+    // labels begin (0 first; a dot before each other), where the literals that begin with a dot are
+    // looked for: on real trails, all but a few. The few others are looked for at every position at
+    // once, by their first two bytes in SSE2, and many others a few bytes apart (see Grams). Reads
+    // whole vectors: the name must lie at the start of a buffer of kBufferBytes, all readable (the
+    // matcher's).
     static constexpr std::size_t kBufferBytes = 256;
     bool may_match(std::string_view name, std::span<const std::uint8_t> label_starts) const;
 
   private:
     // Literals, by their 3-byte grams at the first `offsets` offsets into them: a bit per gram
-    // turns most positions of a name away, the rest are compared. Literals found anywhere are
-    // probed so a few bytes apart, the shortest of them less two, which is why those that
-    // begin a label are kept apart: a TLD such as ".pw" would make the step one byte.
+    // turns most positions of a name away, the rest are compared. When more than
+    // kPairedLiterals may begin anywhere, they are probed so a few bytes apart, the shortest
+    // of them less two, which is why those that begin a label are kept apart: a TLD such as
+    // ".pw" would make the step one byte.
     struct Grams {
         struct Entry {
             std::uint32_t literal;  // index into `literals`
@@ -61,24 +63,26 @@ class LiteralPrefilter {
 
         // Adds a literal at least offsets + 2 bytes long.
         void add(std::string literal);
-        // Registers every literal again, at `offsets` offsets.
-        void reindex(std::size_t offsets);
+        // Registers every literal again, at `new_offsets` offsets.
+        void reindex(std::size_t new_offsets);
         // Whether a literal of these holds the 3 bytes of `name` at `at` where it says: the
         // bit inline, the rest (rarely needed) not.
         bool found(std::string_view name, std::size_t at) const {
             const std::uint32_t gram = gram_at(name.data() + at);
-            return has(gram) && compare(name, at, gram);
+            return has(gram) && compare(name, static_cast<std::ptrdiff_t>(at), gram);
         }
-        // Whether a literal that begins with a dot begins the name, without its dot.
+        // Whether a literal that begins with a dot begins the name, without its dot: its gram
+        // at -1, a dot before the name's first two bytes.
         bool found_at_start(std::string_view name) const {
             const std::uint32_t gram = ('.' | gram_at(name.data()) << 8) & 0xffffffu;
-            return has(gram) && compare_at_start(name, gram);
+            return has(gram) && compare(name, -1, gram);
         }
         bool has(std::uint32_t gram) const {
             return bits[slot(gram) >> 6] >> (slot(gram) & 63) & 1;
         }
-        bool compare(std::string_view name, std::size_t at, std::uint32_t gram) const;
-        bool compare_at_start(std::string_view name, std::uint32_t gram) const;
+        // Whether a literal of `gram`'s entries is in `name` with the gram at `at` (-1: a dot
+        // before the name).
+        bool compare(std::string_view name, std::ptrdiff_t at, std::uint32_t gram) const;
 
       private:
         void index(std::uint32_t literal);
@@ -91,7 +95,8 @@ class LiteralPrefilter {
     }
     static std::uint32_t slot(std::uint32_t gram) { return (gram * 0x9e3779b1u) >> 16; }
 
-    // Up to this many literals found anywhere are looked for at every position at once.
+    // Up to this many distinct literals found anywhere are looked for at every position at
+    // once.
     static constexpr std::size_t kPairedLiterals = 8;
     // A first byte and a second, each in every lane.
     struct Pair {
