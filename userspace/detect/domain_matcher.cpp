@@ -83,6 +83,12 @@ static_assert(sizeof(NameBuffer::text) >= kNameBufferBytes &&
               kNameBufferBytes >= LiteralPrefilter::kBufferBytes &&
               kMaxName / 16 * 16 + 16 <= kNameBufferBytes && kMaxName < NhHash::kMaxBytes);
 
+// Whether advance()'s step 2 hashes the suffixes of a name of `labels` labels that the
+// negative cache does not hold; the lookup's last step uses those hashes only then.
+bool hashed_ahead(std::size_t labels) {
+    return labels > 0 && labels <= DomainMatcher::kProbedLabels;
+}
+
 // A decoded DNS name is normalised already.
 Name name_of(const proto::DnsName& dns) {
     return {dns.text, dns.length, dns.starts, dns.labels};
@@ -179,7 +185,7 @@ bool normalise(std::string_view in, NameBuffer& buffer, Name& out) {
     if (size == 0 || size > kMaxName) {
         return false;
     }
-    std::memset(buffer.text.data() + size, 0, 16);  // what whole-block hashes read past it
+    std::memset(buffer.text.data() + size, 0, 16);  // what hashes and the prefilter read past it
     out = Name{buffer.text.data(), size, buffer.starts.data(), labels};
     for (std::size_t i = 0; i < labels; ++i) {
         const std::size_t length = out.label(i).size();
@@ -898,7 +904,7 @@ struct DomainMatcher::Impl {
             ++stats.cache_hits;
             return std::nullopt;
         }
-        const bool hashed = lookup.steps == 2 && name.labels <= kProbedLabels;
+        const bool hashed = lookup.steps == 2 && hashed_ahead(name.labels);
         return look_up_uncached(name, lookup.key, hashed ? lookup.hashes.data() : nullptr, stats);
     }
 
@@ -983,7 +989,7 @@ void DomainMatcher::take_first_step(const proto::DnsName& dns, Lookup& lookup) c
 
 void DomainMatcher::take_second_step(const proto::DnsName& dns, Lookup& lookup) const {
     lookup.cached = impl_->cache.contains(lookup.key);
-    if (!lookup.cached && dns.valid && dns.labels > 0 && dns.labels <= kProbedLabels) {
+    if (!lookup.cached && dns.valid && hashed_ahead(dns.labels)) {
         impl_->hash_suffixes(name_of(dns), lookup.hashes.data());
     }
     lookup.steps = 2;

@@ -382,21 +382,29 @@ void LiteralPrefilter::add(const std::optional<std::vector<std::string>>& litera
         } else {
             anywhere_.add(literal);
         }
+        pair(literal);
+    }
+}
+
+void LiteralPrefilter::pair(const std::string& literal) {
+    if (paired_.size() > kPairedLiterals ||
+        std::find(paired_.begin(), paired_.end(), literal) != paired_.end()) {
+        return;
+    }
+    paired_.push_back(literal);
+    pairs_.clear();
+    if (paired_.size() > kPairedLiterals) {
+        return;  // too many: probed by grams from now on (literals are only ever added)
     }
     // Paired, anywhere_'s bits are not read: only its entries at offset 0, by compare().
-    std::vector<std::string_view> distinct(anywhere_.literals.begin(), anywhere_.literals.end());
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-    pairs_.clear();
-    if (distinct.size() <= kPairedLiterals) {
-        std::vector<std::string_view> heads;
-        for (const std::string_view literal : distinct) {
-            heads.push_back(literal.substr(0, 2));
-        }
-        heads.erase(std::unique(heads.begin(), heads.end()), heads.end());  // sorted already
-        for (const std::string_view head : heads) {
-            pairs_.push_back({_mm_set1_epi8(head[0]), _mm_set1_epi8(head[1])});
-        }
+    std::vector<std::string_view> heads;
+    for (const std::string& each : paired_) {
+        heads.push_back(std::string_view(each).substr(0, 2));
+    }
+    std::sort(heads.begin(), heads.end());
+    heads.erase(std::unique(heads.begin(), heads.end()), heads.end());
+    for (const std::string_view head : heads) {
+        pairs_.push_back({_mm_set1_epi8(head[0]), _mm_set1_epi8(head[1])});
     }
 }
 

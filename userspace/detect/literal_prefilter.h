@@ -102,13 +102,16 @@ class LiteralPrefilter {
     struct Pair {
         __m128i first, second;
     };
+    // Counts a literal of anywhere_ among the paired ones if it is new, and pairs_ again from
+    // their first two bytes; none past kPairedLiterals.
+    void pair(const std::string& literal);
     // Whether a literal of anywhere_ begins at a position of `name` where one of `pairs_` does.
     bool found_by_pairs(std::string_view name) const;
 
     Grams at_labels_;  // literals that begin with a dot, by their first gram
     Grams anywhere_;   // the others, by their first `offsets` grams: the step between probes
-    std::vector<Pair> pairs_;  // the first two bytes of anywhere_'s literals, when few enough,
-                               // each once
+    std::vector<std::string> paired_;  // anywhere_'s distinct literals, up to one too many
+    std::vector<Pair> pairs_;          // their first two bytes, each once, while few enough
     bool always_ = false;
 };
 
